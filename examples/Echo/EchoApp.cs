@@ -1,0 +1,57 @@
+using System.Net;
+using System.Text.Json;
+using AkkaGunicorn.Http.App;
+
+namespace Echo;
+
+/// <summary>
+/// Answers every request with a JSON description of it, body included, so that tests can see exactly
+/// what the server parsed. Test suites outside this repository rely on the shape:
+/// <c>{"method","target","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>.
+/// </summary>
+public sealed class EchoApp : IHttpApp
+{
+    /// <inheritdoc />
+    public async Task HandleAsync(HttpRequest request, HttpResponse response, CancellationToken aborted)
+    {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, aborted);
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("method", request.Method);
+            json.WriteString("target", request.Target);
+            json.WriteString("path", request.Path);
+            json.WriteString("query", request.Query);
+            json.WriteString("version", request.Protocol);
+            WriteFields(json, "headers", request.Headers);
+            WriteFields(json, "trailers", request.Trailers);
+            json.WriteString("body_base64", Convert.ToBase64String(body.GetBuffer(), 0, (int)body.Length));
+            json.WriteNumber("body_length", body.Length);
+            json.WriteString("scheme", request.Scheme);
+            json.WriteString("remote_addr", request.RemoteEndPoint switch
+            {
+                IPEndPoint ip => ip.Address.ToString(),
+                { } other => other.ToString(),
+                null => "",
+            });
+            json.WriteEndObject();
+        }
+        response.Headers.Add("Content-Type", "application/json");
+        await response.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), aborted);
+    }
+
+    private static void WriteFields(Utf8JsonWriter json, string name, HeaderList fields)
+    {
+        json.WriteStartArray(name);
+        foreach (var (key, value) in fields)
+        {
+            json.WriteStartArray();
+            json.WriteStringValue(key);
+            json.WriteStringValue(value);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+    }
+}

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Hosting;
+using AkkaGunicorn.Arbiter.Listeners;
+using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Arbiter.Settings;
+using AkkaGunicorn.Arbiter.Signals;
+using AkkaGunicorn.Arbiter.Supervision;
+using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Logging;
+using AkkaGunicorn.Workers.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+
+namespace AkkaGunicorn.Arbiter.Hosting;
+
+/// <summary>Runs the Arbiter: an Akka.Hosting application whose Arbiter actor keeps the workers.</summary>
+public static class ArbiterHost
+{
+    /// <summary>Serves until stopped and returns the exit code. The listeners are already bound.</summary>
+    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners)
+    {
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var (lifelineRead, lifelineWrite) = Libc.Pipe();
+        Libc.ClearCloseOnExec(lifelineRead);
+        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var configuration = SettingsLoader.ToHocon(settings);
+
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+        builder.Services.AddAkka("arbiter", (akka, _) =>
+        {
+            akka.AddHocon(ProtocolSerializer.Config, HoconAddMode.Prepend)
+                .AddHocon(WorkerHost.RemotingConfig, HoconAddMode.Prepend)
+                .AddHocon("akka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLogger<SerilogAkkaLogger>();
+                })
+                .WithActors((system, registry) =>
+                {
+                    var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, () => configuration);
+                    var arbiter = system.ActorOf(ArbiterActor.Props(new ArbiterOptions(settings.Workers, settings.GracefulTimeout, launcher, secret, exit)), "arbiter");
+                    registry.Register<ArbiterActor>(arbiter);
+                });
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
+        using var signals = new SignalBridge(arbiterRef);
+        // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
+        var died = arbiterRef.WatchAsync();
+        int code = await Task.WhenAny(exit.Task, died) == exit.Task ? exit.Task.Result : 70;
+        await host.StopAsync();
+        GC.KeepAlive(lifelineWrite);
+        Log.Information("Master exiting with code {Code}", code);
+        return code;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Arbiter.Settings;
+using AkkaGunicorn.Workers.Sockets;
+
+namespace AkkaGunicorn.Arbiter.Listeners;
+
+/// <summary>
+/// The listening sockets, bound by the Arbiter (as Gunicorn's arbiter binds them) so that they outlive
+/// every worker: a crashed worker loses none of the queue. Their descriptors are made inheritable.
+/// </summary>
+public sealed class ListenerSet : IDisposable
+{
+    private readonly List<(Socket Socket, string Name, string? UnixPath)> _sockets = [];
+
+    /// <summary>The listeners as workers adopt them.</summary>
+    public IReadOnlyList<InheritedListener> Inherited =>
+        _sockets.Select(s => new InheritedListener((int)s.Socket.SafeHandle.DangerousGetHandle(), s.Name)).ToList();
+
+    /// <summary>The bound addresses, with the real port when 0 was asked for.</summary>
+    public IReadOnlyList<string> Names => _sockets.Select(s => s.Name).ToList();
+
+    /// <summary>Binds every address; throws <see cref="SocketException"/> naming the address that failed.</summary>
+    public static ListenerSet Bind(IEnumerable<BindAddress> addresses, int backlog)
+    {
+        var set = new ListenerSet();
+        try
+        {
+            foreach (var address in addresses) set.Add(address, backlog);
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    private void Add(BindAddress address, int backlog)
+    {
+        Socket socket;
+        string? unixPath = null;
+        if (address.EndPoint is UnixDomainSocketEndPoint unix)
+        {
+            unixPath = unix.ToString();
+            if (File.Exists(unixPath)) File.Delete(unixPath);
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        }
+        else
+        {
+            var ip = (IPEndPoint)address.EndPoint;
+            socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+        }
+        try
+        {
+            socket.Bind(address.EndPoint);
+            socket.Listen(backlog);
+            Libc.ClearCloseOnExec((int)socket.SafeHandle.DangerousGetHandle());
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {address.Text}: {e.Message}");
+        }
+        string name = socket.LocalEndPoint switch
+        {
+            IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"[{ip.Address}]:{ip.Port}",
+            IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+            _ => $"unix:{unixPath}",
+        };
+        _sockets.Add((socket, name, unixPath));
+    }
+
+    /// <summary>Closes the sockets and removes Unix socket files.</summary>
+    public void Dispose()
+    {
+        foreach (var (socket, _, unixPath) in _sockets)
+        {
+            socket.Dispose();
+            if (unixPath is not null && File.Exists(unixPath)) File.Delete(unixPath);
+        }
+        _sockets.Clear();
+    }
+}

@@ -1,0 +1,37 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace AkkaGunicorn.Arbiter.Native;
+
+/// <summary>The few POSIX calls .NET does not expose: descriptor flags and pipes.</summary>
+internal static partial class Libc
+{
+    private const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1, O_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int pipe2(Span<int> fds, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false if the process is gone.</summary>
+    public static bool Kill(int pid, int signal) => kill(pid, signal) == 0;
+
+    /// <summary>Lets <paramref name="fd"/> survive exec, so that worker processes inherit it.</summary>
+    public static void ClearCloseOnExec(int fd)
+    {
+        int flags = fcntl(fd, F_GETFD, 0);
+        if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>Creates a pipe whose ends are both close-on-exec; returns (read, write).</summary>
+    public static (int Read, int Write) Pipe()
+    {
+        Span<int> fds = stackalloc int[2];
+        if (pipe2(fds, O_CLOEXEC) < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+        return (fds[0], fds[1]);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net.Sockets;
+using AkkaGunicorn.Arbiter.Cli;
+using AkkaGunicorn.Arbiter.Hosting;
+using AkkaGunicorn.Arbiter.Listeners;
+using AkkaGunicorn.Arbiter.Settings;
+using AkkaGunicorn.Workers.Apps;
+using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Logging;
+using AkkaGunicorn.Workers.Sockets;
+using Serilog;
+
+namespace AkkaGunicorn.Arbiter;
+
+/// <summary>
+/// The one executable. As the Arbiter: <c>AkkaGunicorn [-c server.hocon] [flags] APP</c>. As a worker
+/// (started by the Arbiter, with its environment set): the same binary in worker mode.
+/// </summary>
+public static class Program
+{
+    /// <summary>Exit code for a configuration or command-line error.</summary>
+    public const int ConfigErrorExitCode = 1;
+
+    /// <summary>Entry point.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return Environment.GetEnvironmentVariable(WorkerEnvironment.Mode) == "1"
+                ? await RunWorkerAsync()
+                : await RunArbiterAsync(args);
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+
+    private static async Task<int> RunArbiterAsync(string[] args)
+    {
+        ServerSettings settings;
+        AppSpec app;
+        try
+        {
+            var commandLine = CommandLine.Parse(args, Environment.GetEnvironmentVariable(CommandLine.EnvironmentVariable));
+            if (commandLine.Help) { Console.WriteLine(CommandLine.Usage); return 0; }
+            if (commandLine.Version) { Console.WriteLine($"AkkaGunicorn {typeof(Program).Assembly.GetName().Version}"); return 0; }
+            settings = SettingsLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
+        }
+        catch (Exception e) when (e is UsageException or ConfigException)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return ConfigErrorExitCode;
+        }
+        ServerLog.Configure(settings.LogLevel);
+        try
+        {
+            // Fail on a broken app now, before anything is bound or spawned.
+            app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
+            AppLoader.FindType(app, collectible: true);
+        }
+        catch (AppLoadException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return WorkerEnvironment.AppLoadErrorExitCode;
+        }
+        var effective = settings with
+        {
+            Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
+        };
+
+        ListenerSet listeners;
+        try
+        {
+            listeners = ListenerSet.Bind(settings.Binds, settings.Backlog);
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return ConfigErrorExitCode;
+        }
+        using (listeners)
+        {
+            Log.Information("Starting AkkaGunicorn {Version}", typeof(Program).Assembly.GetName().Version);
+            foreach (var name in listeners.Names)
+                Log.Information("Listening at: {Url} ({Pid})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId);
+            Log.Information("Using worker: akka.streams ({App})", app);
+            return await ArbiterHost.RunAsync(effective, listeners);
+        }
+    }
+
+    private static async Task<int> RunWorkerAsync()
+    {
+        ServerSettings settings;
+        try
+        {
+            settings = SettingsLoader.FromHocon(Environment.GetEnvironmentVariable(WorkerEnvironment.Config) ?? "");
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"Error: worker configuration: {e.Message}");
+            return WorkerEnvironment.BootErrorExitCode;
+        }
+        ServerLog.Configure(settings.LogLevel);
+        var options = new WorkerOptions
+        {
+            App = AppSpec.Parse(settings.App, Environment.CurrentDirectory),
+            Http = settings.Http,
+            WorkerConnections = settings.WorkerConnections,
+            Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
+            ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
+            Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",
+            Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,
+            LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
+        };
+        return await WorkerHost.RunAsync(options);
+    }
+}

@@ -1,0 +1,57 @@
+using AkkaGunicorn.Http.Parsing;
+using AkkaGunicorn.Http.Server;
+
+namespace AkkaGunicorn.Arbiter.Settings;
+
+/// <summary>The validated, effective configuration: reference.conf ← config file ← AKKAGUNICORN_CMD_ARGS ← flags.</summary>
+public sealed record ServerSettings
+{
+    /// <summary>Raw values by key, after validation, for rendering back to HOCON.</summary>
+    public required IReadOnlyDictionary<string, object> Values { get; init; }
+
+    /// <summary>Listening addresses.</summary>
+    public IReadOnlyList<BindAddress> Binds => ((IReadOnlyList<string>)Values["bind"]).Select(BindAddress.Parse).ToList();
+
+    /// <summary>Worker processes.</summary>
+    public int Workers => Int("workers");
+
+    /// <summary>Concurrent connections per worker.</summary>
+    public int WorkerConnections => Int("worker_connections");
+
+    /// <summary>Listen backlog.</summary>
+    public int Backlog => Int("backlog");
+
+    /// <summary>Graceful stop timeout.</summary>
+    public TimeSpan GracefulTimeout => TimeSpan.FromSeconds(Int("graceful_timeout"));
+
+    /// <summary>Log level name.</summary>
+    public string LogLevel => (string)Values["loglevel"];
+
+    /// <summary>The APP argument.</summary>
+    public string App => (string)Values["app"];
+
+    /// <summary>The HTTP stages' options.</summary>
+    public HttpServerOptions Http => new()
+    {
+        Parser = new HttpParserOptions
+        {
+            LimitRequestLine = Int("limit_request_line"),
+            LimitRequestFields = Int("limit_request_fields"),
+            LimitRequestFieldSize = Int("limit_request_field_size"),
+            PermitObsoleteFolding = Bool("permit_obsolete_folding"),
+            PermitUnconventionalHttpMethod = Bool("permit_unconventional_http_method"),
+            CasefoldHttpMethod = Bool("casefold_http_method"),
+            StripHeaderSpaces = Bool("strip_header_spaces"),
+            HeaderMap = Enum.Parse<HeaderMapPolicy>((string)Values["header_map"], ignoreCase: true),
+        },
+        KeepAlive = TimeSpan.FromSeconds(Int("keepalive")),
+        FirstRequestTimeout = TimeSpan.FromSeconds(Math.Max(Int("timeout"), Int("keepalive"))),
+        ProxyProtocol = Bool("proxy_protocol"),
+        ProxyAllowIps = IpAllowList.Parse((string)Values["proxy_allow_ips"]),
+        ForwardedAllowIps = IpAllowList.Parse((string)Values["forwarded_allow_ips"]),
+    };
+
+    private int Int(string key) => (int)(long)Values[key];
+
+    private bool Bool(string key) => (bool)Values[key];
+}

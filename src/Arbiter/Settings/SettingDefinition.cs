@@ -1,0 +1,47 @@
+namespace AkkaGunicorn.Arbiter.Settings;
+
+/// <summary>One setting: its HOCON key, command-line flags, type and allowed values.</summary>
+public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Flags, long Min = 0, long Max = long.MaxValue, string[]? Choices = null)
+{
+    /// <summary>Checks a raw value and returns it normalised, or throws <see cref="ConfigException"/>.</summary>
+    public object Validate(object raw)
+    {
+        switch (Kind)
+        {
+            case SettingKind.List:
+                return raw is IReadOnlyList<string> list ? list : new[] { (string)raw };
+            case SettingKind.Integer:
+            {
+                var text = AsText(raw);
+                if (!long.TryParse(text, out var n) || n < Min || n > Max)
+                    throw new ConfigException(Key, text, Max == long.MaxValue ? $"expected a whole number of at least {Min}" : $"expected a whole number from {Min} to {Max}");
+                return n;
+            }
+            case SettingKind.Boolean:
+            {
+                var text = AsText(raw).ToLowerInvariant();
+                return text switch
+                {
+                    "true" or "yes" or "on" or "1" => true,
+                    "false" or "no" or "off" or "0" => false,
+                    _ => throw new ConfigException(Key, AsText(raw), "expected true or false"),
+                };
+            }
+            case SettingKind.Choice:
+            {
+                var text = AsText(raw).ToLowerInvariant();
+                if (!Choices!.Contains(text)) throw new ConfigException(Key, AsText(raw), $"expected one of: {string.Join(", ", Choices!)}");
+                return text;
+            }
+            default:
+                return AsText(raw);
+        }
+    }
+
+    private string AsText(object raw) => raw switch
+    {
+        string s => s,
+        IReadOnlyList<string> list => throw new ConfigException(Key, "[" + string.Join(", ", list) + "]", $"expected a single {Kind.ToString().ToLowerInvariant()} value, not a list"),
+        _ => raw.ToString() ?? "",
+    };
+}

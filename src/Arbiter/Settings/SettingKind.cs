@@ -1,0 +1,16 @@
+namespace AkkaGunicorn.Arbiter.Settings;
+
+/// <summary>The type of a setting's value.</summary>
+public enum SettingKind
+{
+    /// <summary>A whole number within a range.</summary>
+    Integer,
+    /// <summary>true or false; a command-line flag without a value sets true.</summary>
+    Boolean,
+    /// <summary>Free text.</summary>
+    Text,
+    /// <summary>One of a fixed set of words.</summary>
+    Choice,
+    /// <summary>A list of text values; a repeated command-line flag appends.</summary>
+    List,
+}

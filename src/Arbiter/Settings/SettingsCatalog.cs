@@ -1,0 +1,34 @@
+namespace AkkaGunicorn.Arbiter.Settings;
+
+/// <summary>Every setting there is, with Gunicorn's names. Defaults live in reference.conf.</summary>
+public static class SettingsCatalog
+{
+    /// <summary>The settings, by key.</summary>
+    public static readonly IReadOnlyDictionary<string, SettingDefinition> All = new SettingDefinition[]
+    {
+        new("bind", SettingKind.List, ["-b", "--bind"]),
+        new("workers", SettingKind.Integer, ["-w", "--workers"], 1, 1024),
+        new("worker_connections", SettingKind.Integer, ["--worker-connections"], 1, 1_000_000),
+        new("backlog", SettingKind.Integer, ["--backlog"], 1, 65535),
+        new("keepalive", SettingKind.Integer, ["--keep-alive", "--keepalive"], 0, 3600),
+        new("timeout", SettingKind.Integer, ["-t", "--timeout"], 0, 86400),
+        new("graceful_timeout", SettingKind.Integer, ["--graceful-timeout"], 0, 86400),
+        new("limit_request_line", SettingKind.Integer, ["--limit-request-line"], 0, 65535),
+        new("limit_request_fields", SettingKind.Integer, ["--limit-request-fields"], 0, 32768),
+        new("limit_request_field_size", SettingKind.Integer, ["--limit-request-field-size", "--limit-request-field_size"], 0, 65535),
+        new("loglevel", SettingKind.Choice, ["--log-level", "--loglevel"], Choices: ["debug", "info", "warning", "error", "critical"]),
+        new("proxy_protocol", SettingKind.Boolean, ["--proxy-protocol"]),
+        new("proxy_allow_ips", SettingKind.Text, ["--proxy-allow-from"]),
+        new("forwarded_allow_ips", SettingKind.Text, ["--forwarded-allow-ips"]),
+        new("permit_obsolete_folding", SettingKind.Boolean, ["--permit-obsolete-folding"]),
+        new("permit_unconventional_http_method", SettingKind.Boolean, ["--permit-unconventional-http-method"]),
+        new("casefold_http_method", SettingKind.Boolean, ["--casefold-http-method"]),
+        new("strip_header_spaces", SettingKind.Boolean, ["--strip-header-spaces"]),
+        new("header_map", SettingKind.Choice, ["--header-map"], Choices: ["drop", "refuse", "dangerous"]),
+        new("app", SettingKind.Text, []),
+    }.ToDictionary(d => d.Key);
+
+    /// <summary>The setting a command-line flag sets, or null.</summary>
+    public static SettingDefinition? ForFlag(string flag) =>
+        All.Values.FirstOrDefault(d => d.Flags.Contains(flag) || (flag.StartsWith("--") && flag[2..].Replace('-', '_') == d.Key));
+}

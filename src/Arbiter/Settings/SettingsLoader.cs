@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+using AkkaGunicorn.Http.Server;
+
+namespace AkkaGunicorn.Arbiter.Settings;
+
+/// <summary>Builds <see cref="ServerSettings"/> from reference.conf, a HOCON file and overrides, refusing anything unknown or out of range.</summary>
+public static class SettingsLoader
+{
+    /// <summary>The embedded reference configuration.</summary>
+    public static string ReferenceText { get; } = ReadReference();
+
+    /// <summary>Loads and validates. Throws <see cref="ConfigException"/>.</summary>
+    public static ServerSettings Load(string? configPath, IReadOnlyDictionary<string, object> overrides)
+    {
+        var raw = ReadHocon(ReferenceText, "reference.conf");
+        if (configPath is not null)
+        {
+            if (!File.Exists(configPath)) throw new ConfigException("config", configPath, "no such file");
+            foreach (var (key, value) in ReadHocon(File.ReadAllText(configPath), configPath)) raw[key] = value;
+        }
+        foreach (var (key, value) in overrides) raw[key] = value;
+        return Validate(raw);
+    }
+
+    /// <summary>Parses settings rendered by <see cref="ToHocon"/> (how a worker receives them).</summary>
+    public static ServerSettings FromHocon(string text)
+    {
+        var raw = ReadHocon(ReferenceText, "reference.conf");
+        foreach (var (key, value) in ReadHocon(text, "the Arbiter's configuration")) raw[key] = value;
+        return Validate(raw);
+    }
+
+    /// <summary>Renders the effective settings as HOCON.</summary>
+    public static string ToHocon(ServerSettings settings)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in settings.Values.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            text.Append(key).Append(" = ").Append(value switch
+            {
+                IReadOnlyList<string> list => "[" + string.Join(", ", list.Select(Quote)) + "]",
+                bool b => b ? "true" : "false",
+                long n => n.ToString(CultureInfo.InvariantCulture),
+                _ => Quote(value.ToString()!),
+            }).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static ServerSettings Validate(Dictionary<string, object> raw)
+    {
+        var values = new Dictionary<string, object>();
+        foreach (var (key, value) in raw)
+        {
+            if (!SettingsCatalog.All.TryGetValue(key, out var definition))
+                throw new ConfigException(key, Describe(value), $"unknown setting; known settings: {string.Join(", ", SettingsCatalog.All.Keys.Order())}");
+            values[key] = definition.Validate(value);
+        }
+        var settings = new ServerSettings { Values = values };
+        if (settings.Binds.Count == 0) throw new ConfigException("bind", "[]", "expected at least one address");
+        CheckIpList(values, "proxy_allow_ips");
+        CheckIpList(values, "forwarded_allow_ips");
+        return settings;
+    }
+
+    private static void CheckIpList(Dictionary<string, object> values, string key)
+    {
+        try
+        {
+            IpAllowList.Parse((string)values[key]);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException(key, (string)values[key], $"expected comma-separated IP addresses or '*' ({e.Message})");
+        }
+    }
+
+    private static Dictionary<string, object> ReadHocon(string text, string source)
+    {
+        Config config;
+        try
+        {
+            config = ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e)
+        {
+            throw new ConfigException("config", source, $"not valid HOCON: {e.Message}");
+        }
+        var result = new Dictionary<string, object>();
+        if (config.Root is null || config.IsEmpty) return result;
+        foreach (var (key, value) in config.Root.GetObject().Items)
+        {
+            if (value.IsArray()) result[key] = value.GetArray().Select(v => v.GetString()).ToList();
+            else if (value.IsObject()) throw new ConfigException(key, "{...}", "expected a value, not an object (settings are top-level keys)");
+            else result[key] = value.GetString();
+        }
+        return result;
+    }
+
+    private static string Describe(object value) => value is IReadOnlyList<string> list ? "[" + string.Join(", ", list) + "]" : value.ToString() ?? "";
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static string ReadReference()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("reference.conf")
+            ?? throw new InvalidOperationException("reference.conf is not embedded");
+        return new StreamReader(stream).ReadToEnd();
+    }
+}

@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using AkkaGunicorn.Arbiter.Supervision;
+
+namespace AkkaGunicorn.Arbiter.Signals;
+
+/// <summary>
+/// Turns POSIX signals into messages to the Arbiter actor. TERM is a graceful stop; INT and QUIT are
+/// quick. (.NET delivers QUIT only on some systems; where it does not, QUIT keeps its default action.)
+/// </summary>
+public sealed class SignalBridge : IDisposable
+{
+    private readonly List<PosixSignalRegistration> _registrations = [];
+
+    /// <summary>Registers the handlers.</summary>
+    public SignalBridge(IActorRef arbiter)
+    {
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new Shutdown(Graceful: true, "received TERM"));
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new Shutdown(Graceful: false, "received INT"));
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new Shutdown(Graceful: false, "received QUIT"));
+        }));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var registration in _registrations) registration.Dispose();
+    }
+}

@@ -1,0 +1,29 @@
+using Akka.Actor;
+
+namespace AkkaGunicorn.Arbiter.Supervision;
+
+// The Arbiter's own protocol, between the ArbiterActor and its WorkerProcess children.
+
+/// <summary>Command: stop the whole server, gracefully (TERM) or quickly (INT, QUIT).</summary>
+public sealed record Shutdown(bool Graceful, string Reason);
+
+/// <summary>Command: stop this worker; gracefully lets it finish in-flight requests within the timeout.</summary>
+public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout);
+
+/// <summary>Event: a worker process was started in a slot.</summary>
+public sealed record WorkerSpawned(int Slot, int Pid);
+
+/// <summary>Event, to a WorkerProcess: its process registered over Akka.Remote as <paramref name="Worker"/>.</summary>
+public sealed record WorkerRegistered(IActorRef Worker);
+
+/// <summary>Event: a worker process ended; <paramref name="Expected"/> when we asked it to.</summary>
+public sealed record WorkerExited(int Slot, int Pid, string How, bool Expected);
+
+/// <summary>Event: a worker process exited before registering, with a boot or app-load error code.</summary>
+public sealed record WorkerBootFailed(int Pid, int ExitCode);
+
+/// <summary>Event, internal to a WorkerProcess: its OS process has exited.</summary>
+internal sealed record ProcessExited(int ExitCode);
+
+/// <summary>Event, internal: the graceful deadline has passed.</summary>
+internal sealed record RetireDeadlinePassed;

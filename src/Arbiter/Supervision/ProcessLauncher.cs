@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Sockets;
+
+namespace AkkaGunicorn.Arbiter.Supervision;
+
+/// <summary>
+/// Starts workers as the same binary in worker mode. They inherit the listening sockets and the lifeline
+/// pipe's read end as descriptors, and learn everything else from their environment.
+/// </summary>
+public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, string secret,
+    int lifelineDescriptor, Func<string> configuration) : IWorkerLauncher
+{
+    /// <inheritdoc />
+    public IWorkerHandle Launch(int generation)
+    {
+        var processPath = Environment.ProcessPath ?? "dotnet";
+        var info = new ProcessStartInfo(processPath) { UseShellExecute = false };
+        // Run as "dotnet AkkaGunicorn.dll", the child needs the dll; run as the apphost, it does not.
+        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet") info.ArgumentList.Add(typeof(ProcessLauncher).Assembly.Location);
+        info.Environment[WorkerEnvironment.Mode] = "1";
+        info.Environment[WorkerEnvironment.Arbiter] = arbiterPath;
+        info.Environment[WorkerEnvironment.Secret] = secret;
+        info.Environment[WorkerEnvironment.Generation] = generation.ToString();
+        info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
+        info.Environment[WorkerEnvironment.Config] = configuration();
+        info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
+        return new Handle(process);
+    }
+
+    private sealed class Handle : IWorkerHandle
+    {
+        private readonly Process _process;
+
+        public Handle(Process process)
+        {
+            _process = process;
+            Pid = process.Id;
+            Exited = WaitAsync(process);
+        }
+
+        public int Pid { get; }
+
+        public Task<int> Exited { get; }
+
+        public void Signal(int signal) => Libc.Kill(Pid, signal);
+
+        public void Kill()
+        {
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        private static async Task<int> WaitAsync(Process process)
+        {
+            await process.WaitForExitAsync();
+            return process.ExitCode;
+        }
+    }
+}

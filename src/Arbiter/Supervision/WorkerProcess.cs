@@ -1,0 +1,109 @@
+using Akka.Actor;
+using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Protocol;
+
+namespace AkkaGunicorn.Arbiter.Supervision;
+
+/// <summary>
+/// Owns one worker OS process from spawn to reaped exit. It turns the process's events into messages,
+/// and an unexpected exit into a <see cref="WorkerCrashedException"/> that its supervisor answers by
+/// starting a replacement (with back-off). When stopped for any reason, it makes sure its process is dead.
+/// </summary>
+public sealed class WorkerProcess : ReceiveActor, IWithTimers
+{
+    private const string RetireTimer = "retire";
+    private readonly int _slot;
+    private readonly int _generation;
+    private readonly IWorkerLauncher _launcher;
+    private readonly IActorRef _arbiter;
+    private readonly string _secret;
+    private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerProcess>();
+    private IWorkerHandle? _process;
+    private IActorRef? _worker;
+    private bool _exited, _retiring;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The last heartbeat, if any.</summary>
+    public Heartbeat? LastHeartbeat { get; private set; }
+
+    /// <summary>Props for one worker slot's process.</summary>
+    public static Props Props(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, generation, launcher, arbiter, secret));
+
+    /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
+    public WorkerProcess(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret)
+    {
+        _slot = slot;
+        _generation = generation;
+        _launcher = launcher;
+        _arbiter = arbiter;
+        _secret = secret;
+
+        Receive<WorkerRegistered>(m =>
+        {
+            _worker = m.Worker;
+            _worker.Tell(new Registered(_secret));
+            if (_retiring) _worker.Tell(new Drain(_secret, "retiring", 0));
+        });
+        Receive<Heartbeat>(m => LastHeartbeat = m);
+        Receive<Drained>(_ => { });
+        Receive<RetireWorker>(Retire);
+        Receive<RetireDeadlinePassed>(_ =>
+        {
+            Log.Warning("Worker (pid:{0}) did not stop in time; killing it", _process!.Pid);
+            _process.Kill();
+        });
+        Receive<ProcessExited>(OnProcessExited);
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        _process = _launcher.Launch(_generation);
+        var self = Self;
+        _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
+        _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        if (_process is not null && !_exited) _process.Kill();
+    }
+
+    private void Retire(RetireWorker m)
+    {
+        _retiring = true;
+        if (!m.Graceful || _worker is null)
+        {
+            // A worker that has not registered serves nothing yet: there is nothing to drain.
+            _process!.Kill();
+            return;
+        }
+        _worker.Tell(new Drain(_secret, m.Reason, (long)m.Timeout.TotalMilliseconds));
+        Timers.StartSingleTimer(RetireTimer, new RetireDeadlinePassed(), m.Timeout + TimeSpan.FromSeconds(2));
+    }
+
+    private void OnProcessExited(ProcessExited m)
+    {
+        _exited = true;
+        int pid = _process!.Pid;
+        var how = ExitDescription.Of(m.ExitCode);
+        if (_retiring)
+        {
+            _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: true));
+            Context.Stop(Self);
+            return;
+        }
+        if (_worker is null && m.ExitCode is WorkerEnvironment.BootErrorExitCode or WorkerEnvironment.AppLoadErrorExitCode)
+        {
+            _arbiter.Tell(new WorkerBootFailed(pid, m.ExitCode));
+            Context.Stop(Self);
+            return;
+        }
+        _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: false));
+        throw new WorkerCrashedException(pid, how);
+    }
+}

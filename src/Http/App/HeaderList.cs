@@ -1,0 +1,56 @@
+using System.Collections;
+
+namespace AkkaGunicorn.Http.App;
+
+/// <summary>Header fields in received (or added) order, with their names' original case. Look-ups ignore case.</summary>
+public sealed class HeaderList : IReadOnlyList<KeyValuePair<string, string>>
+{
+    private readonly List<KeyValuePair<string, string>> _fields = new(16);
+
+    /// <summary>The number of fields.</summary>
+    public int Count => _fields.Count;
+
+    /// <summary>The field at <paramref name="index"/>.</summary>
+    public KeyValuePair<string, string> this[int index] => _fields[index];
+
+    /// <summary>The first value of <paramref name="name"/>, or null.</summary>
+    public string? this[string name]
+    {
+        get
+        {
+            foreach (var field in _fields)
+                if (string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase)) return field.Value;
+            return null;
+        }
+    }
+
+    /// <summary>Every value of <paramref name="name"/>, in order.</summary>
+    public IEnumerable<string> GetValues(string name) =>
+        _fields.Where(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)).Select(f => f.Value);
+
+    /// <summary>Whether a field named <paramref name="name"/> is present.</summary>
+    public bool Contains(string name) => this[name] is not null;
+
+    /// <summary>Appends a field.</summary>
+    public void Add(string name, string value) => _fields.Add(new(name, value));
+
+    /// <summary>Replaces every field named <paramref name="name"/> with one field.</summary>
+    public void Set(string name, string value)
+    {
+        Remove(name);
+        Add(name, value);
+    }
+
+    /// <summary>Removes every field named <paramref name="name"/>; returns whether any was there.</summary>
+    public bool Remove(string name) => _fields.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)) > 0;
+
+    /// <summary>Removes every field.</summary>
+    public void Clear() => _fields.Clear();
+
+    /// <inheritdoc />
+    public List<KeyValuePair<string, string>>.Enumerator GetEnumerator() => _fields.GetEnumerator();
+
+    IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => _fields.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _fields.GetEnumerator();
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using HttpVersion = AkkaGunicorn.Http.Parsing.HttpVersion;
+using AkkaGunicorn.Http.Parsing;
+
+namespace AkkaGunicorn.Http.App;
+
+/// <summary>An HTTP request as received. The connection reuses this object for its next request.</summary>
+public sealed class HttpRequest
+{
+    private string? _path, _query, _fragment;
+    private string _target = "";
+
+    /// <summary>The method, as sent (upper-cased only with <c>casefold_http_method</c>).</summary>
+    public string Method { get; internal set; } = "";
+
+    /// <summary>The request target exactly as sent (origin, absolute, authority or asterisk form).</summary>
+    public string Target
+    {
+        get => _target;
+        internal set { _target = value; _path = _query = _fragment = null; }
+    }
+
+    /// <summary>The path part of the target, not decoded.</summary>
+    public string Path => _path ??= SplitTarget().Path;
+
+    /// <summary>The query string without its '?', not decoded; empty if none.</summary>
+    public string Query => _query ??= SplitTarget().Query;
+
+    /// <summary>The fragment without its '#', if a client sent one; empty if none.</summary>
+    public string Fragment => _fragment ??= SplitTarget().Fragment;
+
+    /// <summary>The protocol version.</summary>
+    public HttpVersion Version { get; internal set; }
+
+    /// <summary>"HTTP/1.0" or "HTTP/1.1".</summary>
+    public string Protocol => Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1";
+
+    /// <summary>The header fields in received order, names in their received case.</summary>
+    public HeaderList Headers { get; } = new();
+
+    /// <summary>Trailer fields of a chunked body; complete once <see cref="Body"/> has been read to its end.</summary>
+    public HeaderList Trailers { get; } = new();
+
+    /// <summary>The body, streamed as it arrives; reading it applies backpressure to the client.</summary>
+    public Stream Body { get; internal set; } = Stream.Null;
+
+    /// <summary>The Content-Length of the body, or null when it is chunked or absent.</summary>
+    public long? ContentLength { get; internal set; }
+
+    /// <summary>The client's address (after a PROXY protocol preamble, the original client).</summary>
+    public EndPoint? RemoteEndPoint { get; internal set; }
+
+    /// <summary>The address the client connected to.</summary>
+    public EndPoint? LocalEndPoint { get; internal set; }
+
+    /// <summary>"http", or "https" when a trusted proxy said so.</summary>
+    public string Scheme { get; internal set; } = "http";
+
+    internal RequestFraming Framing;
+
+    /// <summary>Splits the target as Python's urlsplit does, so paths match what Gunicorn gives WSGI apps.</summary>
+    private (string Path, string Query, string Fragment) SplitTarget()
+    {
+        var rest = _target;
+        int hash = rest.IndexOf('#');
+        string fragment = hash >= 0 ? rest[(hash + 1)..] : "";
+        if (hash >= 0) rest = rest[..hash];
+        int question = rest.IndexOf('?');
+        string query = question >= 0 ? rest[(question + 1)..] : "";
+        if (question >= 0) rest = rest[..question];
+        int colon = rest.IndexOf(':');
+        if (colon > 0 && char.IsAsciiLetter(rest[0]) && rest.AsSpan(0, colon).IndexOfAnyExcept(SchemeChars) < 0) rest = rest[(colon + 1)..];
+        if (rest.StartsWith("//", StringComparison.Ordinal))
+        {
+            int slash = rest.IndexOf('/', 2);
+            rest = slash >= 0 ? rest[slash..] : "";
+        }
+        return (rest, query, fragment);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SchemeChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+}

@@ -1,0 +1,30 @@
+using Akka;
+using Akka.Streams.Dsl;
+using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Stages;
+
+namespace AkkaGunicorn.Http.Server;
+
+/// <summary>
+/// The HTTP/1.1 server for one connection, composed as akka-http composes it: a protocol BidiFlow
+/// (bytes to requests on top, responses to bytes below) joined with the app flow.
+/// <code>
+///   bytes in  ──▶ RequestParserStage ──▶ RequestPart  ──▶ ┐
+///                                                        AppStage (calls IHttpApp)
+///   bytes out ◀── ResponseWriterStage ◀── ResponsePart ◀─ ┘
+/// </code>
+/// </summary>
+public static class HttpServerBlueprint
+{
+    /// <summary>The protocol layer: parsing and rendering, with no app.</summary>
+    public static BidiFlow<ReadOnlyMemory<byte>, RequestPart, ResponsePart, ReadOnlyMemory<byte>, NotUsed> Protocol(
+        HttpServerOptions options, ServerState state, ConnectionInfo connection) =>
+        BidiFlow.FromFlows(
+            Flow.FromGraph(new RequestParserStage(options, state, connection)),
+            Flow.FromGraph(new ResponseWriterStage(options.ServerHeader)));
+
+    /// <summary>The whole server for one connection: socket bytes in, socket bytes out.</summary>
+    public static Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(
+        IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection) =>
+        Protocol(options, state, connection).Join(Flow.FromGraph(new AppStage(app, options, state, connection)));
+}

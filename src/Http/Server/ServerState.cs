@@ -1,0 +1,43 @@
+namespace AkkaGunicorn.Http.Server;
+
+/// <summary>
+/// State shared by every connection of one worker: the drain signal and the counters the worker
+/// reports in its heartbeats. Counters are updated with interlocked operations.
+/// </summary>
+public sealed class ServerState
+{
+    private readonly CancellationTokenSource _draining = new();
+    private long _served, _inFlight, _connections;
+
+    /// <summary>Cancelled when the worker starts draining: idle connections close, busy ones answer with Connection: close.</summary>
+    public CancellationToken Draining => _draining.Token;
+
+    /// <summary>Whether draining has begun.</summary>
+    public bool IsDraining => _draining.IsCancellationRequested;
+
+    /// <summary>Requests completed.</summary>
+    public long RequestsServed => Interlocked.Read(ref _served);
+
+    /// <summary>Requests whose app call has not completed.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Open connections.</summary>
+    public long OpenConnections => Interlocked.Read(ref _connections);
+
+    /// <summary>Begins draining.</summary>
+    public void BeginDraining() => _draining.Cancel();
+
+    internal void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    internal void RequestFinished()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _served);
+    }
+
+    /// <summary>Counts a connection as open.</summary>
+    public void ConnectionOpened() => Interlocked.Increment(ref _connections);
+
+    /// <summary>Counts a connection as closed.</summary>
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+}

@@ -1,0 +1,438 @@
+using Akka.Event;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Parsing;
+using AkkaGunicorn.Http.Server;
+using HttpVersion = AkkaGunicorn.Http.Parsing.HttpVersion;
+
+namespace AkkaGunicorn.Http.Stages;
+
+/// <summary>
+/// Runs the app for each request, one at a time and in order (so pipelined requests are answered in
+/// order). Request parts come in; response parts go out. The app is called inline: an app that finishes
+/// synchronously costs no thread hop. Body reads and response writes cross between the app's thread
+/// and this stage through async callbacks and complete only when the other side has taken the data.
+/// It decides each response's framing and whether the connection stays open.
+/// </summary>
+public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection)
+    : GraphStage<FlowShape<RequestPart, ResponsePart>>
+{
+    internal readonly IHttpApp App = app;
+    internal readonly HttpServerOptions Options = options;
+    internal readonly ServerState State = state;
+    internal readonly ConnectionInfo Connection = connection;
+    private readonly Inlet<RequestPart> _in = new("App.in");
+    private readonly Outlet<ResponsePart> _out = new("App.out");
+
+    /// <inheritdoc />
+    public override FlowShape<RequestPart, ResponsePart> Shape => new(_in, _out);
+
+    /// <inheritdoc />
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private enum Phase : byte { Idle, Running, FinalSent, DrainingBody }
+
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler, IResponseChannel
+    {
+        private const string ProbeTimer = "probe";
+        private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+
+        private readonly AppStage _stage;
+        private readonly HttpResponse _response = new();
+        private readonly RequestBodyReader _body;
+        private readonly RequestBodyStream _bodyStream;
+        private readonly ResponseStart _start = new();
+        private readonly Queue<(ResponsePart Part, TaskCompletionSource? Ack)> _outbox = new();
+        private readonly Action<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)> _onAppSend;
+        private readonly Action<Task> _onAppCompleted;
+        private readonly Action<Task> _continueOnCompletion;
+        private CancellationTokenSource _aborted = new();
+        private TaskCompletionSource? _ack;
+        private TaskCompletionSource? _sendInFlight;
+        private HttpRequest? _request;
+        private Phase _phase;
+        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning;
+        private long _drained;
+        private volatile bool _stopped;
+
+        public Logic(AppStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _body = new RequestBodyReader(GetAsyncCallback(OnBodyDemanded));
+            _bodyStream = new RequestBodyStream(_body);
+            _onAppSend = GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend);
+            _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
+            _continueOnCompletion = t => _onAppCompleted(t);
+            SetHandler(stage._in, this);
+            SetHandler(stage._out, this);
+        }
+
+        public override void PreStart() => Pull(_stage._in);
+
+        public void OnPush()
+        {
+            var part = Grab(_stage._in);
+            switch (_phase)
+            {
+                case Phase.Idle:
+                    if (part is RequestStart start) StartExchange(start.Request);
+                    else if (part is RequestRefused refused) RespondWithError(refused.Error.StatusCode(), refused.Error.ToString(), close: true);
+                    break;
+                case Phase.Running:
+                    Deliver(part);
+                    break;
+                case Phase.DrainingBody:
+                    Drain(part);
+                    break;
+            }
+        }
+
+        public void OnUpstreamFinish()
+        {
+            switch (_phase)
+            {
+                case Phase.Idle:
+                    if (_outbox.Count == 0 && !_finalPushed) CompleteStage();
+                    else _close = true;
+                    break;
+                case Phase.Running:
+                    _close = true;
+                    if (!_bodyComplete) _body.Fail(new HttpParseException(HttpParseError.UnexpectedEndOfMessage));
+                    break;
+                default:
+                    _close = true;
+                    if (_phase == Phase.DrainingBody) CompleteStage();
+                    break;
+            }
+        }
+
+        public void OnUpstreamFailure(Exception e) => FailStage(e);
+
+        public void OnPull()
+        {
+            var ack = _ack;
+            _ack = null;
+            ack?.TrySetResult();
+            if (_outbox.TryDequeue(out var next))
+            {
+                PushPart(next.Part, next.Ack);
+                return;
+            }
+            if (_finalPushed) AfterResponse();
+        }
+
+        public void OnDownstreamFinish(Exception cause) => CompleteStage();
+
+        public override void PostStop()
+        {
+            _stopped = true;
+            if (_appRunning) _aborted.Cancel();
+            var closed = new IOException("The connection was closed.");
+            _body.Fail(closed);
+            _ack?.TrySetException(closed);
+            _sendInFlight?.TrySetException(closed);
+            foreach (var (_, pending) in _outbox) pending?.TrySetException(closed);
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (!_appRunning) return;
+            if (_stage.Connection.IsClientGone?.Invoke() == true) _aborted.Cancel();
+            else ScheduleOnce(ProbeTimer, ProbeInterval);
+        }
+
+        private void StartExchange(HttpRequest request)
+        {
+            _request = request;
+            _phase = Phase.Running;
+            var framing = request.Framing;
+            _bodyComplete = framing.Body == BodyKind.None;
+            _body.Reset(_bodyComplete);
+            request.Body = _bodyComplete ? Stream.Null : _bodyStream;
+            _response.Reset(this);
+            _responseStarted = _continueSent = false;
+            _close = !framing.KeepAlive || _stage.State.IsDraining;
+            if (!_aborted.TryReset()) _aborted = new CancellationTokenSource();
+            _appRunning = true;
+            _stage.State.RequestStarted();
+            Task task;
+            try
+            {
+                task = _stage.App.HandleAsync(request, _response, _aborted.Token);
+            }
+            catch (Exception e)
+            {
+                task = Task.FromException(e);
+            }
+            if (task.IsCompleted)
+            {
+                OnAppCompleted(task);
+            }
+            else
+            {
+                task.ContinueWith(_continueOnCompletion, TaskContinuationOptions.ExecuteSynchronously);
+                if (_stage.Connection.IsClientGone is not null) ScheduleOnce(ProbeTimer, ProbeInterval);
+            }
+        }
+
+        private void Deliver(RequestPart part)
+        {
+            switch (part)
+            {
+                case RequestBodyChunk chunk:
+                    _body.Offer(chunk.Data);
+                    break;
+                case RequestBodyEnd end:
+                    _bodyComplete = true;
+                    foreach (var (name, value) in end.Trailers) _request!.Trailers.Add(name, value);
+                    _body.End();
+                    break;
+                case RequestRefused refused:
+                    _bodyComplete = true;
+                    _close = true;
+                    _body.Fail(new HttpParseException(refused.Error));
+                    break;
+            }
+        }
+
+        private void Drain(RequestPart part)
+        {
+            switch (part)
+            {
+                case RequestBodyChunk chunk:
+                    _drained += chunk.Data.Length;
+                    if (_drained > _stage.Options.MaxDrainBytes) CompleteStage();
+                    else Pull(_stage._in);
+                    break;
+                case RequestBodyEnd:
+                    _bodyComplete = true;
+                    NextRequest();
+                    break;
+                default:
+                    CompleteStage();
+                    break;
+            }
+        }
+
+        private void OnBodyDemanded()
+        {
+            if (_phase != Phase.Running || _bodyComplete) return;
+            if (_request!.Framing.ExpectContinue && !_continueSent && !_responseStarted)
+            {
+                _continueSent = true;
+                Emit(ResponseContinue.Instance, null);
+            }
+            if (IsClosed(_stage._in)) _body.Fail(new HttpParseException(HttpParseError.UnexpectedEndOfMessage));
+            else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
+        }
+
+        Task IResponseChannel.SendAsync(HttpResponse response, ReadOnlyMemory<byte> data)
+        {
+            if (_stopped) return Task.FromException(new IOException("The connection was closed."));
+            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            response.MarkStarted();
+            _sendInFlight = ack;
+            _onAppSend((response, data, ack));
+            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
+            return ack.Task;
+        }
+
+        private void OnAppSend((HttpResponse Response, ReadOnlyMemory<byte> Data, TaskCompletionSource Ack) send)
+        {
+            if (_phase != Phase.Running)
+            {
+                send.Ack.TrySetException(new IOException("The response is already complete."));
+                return;
+            }
+            if (!_responseStarted)
+            {
+                if (!TryPrepareStart(send.Data, final: false, out var error))
+                {
+                    send.Ack.TrySetException(error!);
+                    return;
+                }
+                Emit(_start, send.Ack);
+            }
+            else
+            {
+                Emit(new ResponseChunk(send.Data, final: false), send.Ack);
+            }
+        }
+
+        private void OnAppCompleted(Task task)
+        {
+            _appRunning = false;
+            _stage.State.RequestFinished();
+            if (_phase != Phase.Running) return;
+            var failure = task.IsFaulted ? task.Exception!.GetBaseException()
+                : task.IsCanceled ? new OperationCanceledException("The app's task was cancelled.") : null;
+            if (failure is null && !_responseStarted)
+            {
+                // Headers that cannot be rendered count as the app's failure.
+                if (TryPrepareStart(_response.Buffered, final: true, out failure))
+                {
+                    PushFinal(_start);
+                    return;
+                }
+            }
+            else if (failure is null)
+            {
+                if (_response.DeclaredContentLength is { } declared && _response.BytesWritten < declared)
+                {
+                    failure = new InvalidOperationException($"The app wrote {_response.BytesWritten} of the {declared} bytes it declared.");
+                }
+                else
+                {
+                    PushFinal(new ResponseChunk(_response.Buffered, final: true));
+                    return;
+                }
+            }
+            if (failure is HttpParseException bad)
+            {
+                if (_responseStarted) { FailStage(bad); return; }
+                RespondWithError(bad.StatusCode, bad.Reason.ToString(), close: true);
+                return;
+            }
+            Log.Error(failure, "Error handling request {0} {1}", _request!.Method, _request.Target);
+            if (_responseStarted) FailStage(failure);
+            else RespondWithError(500, "The app failed; see the error log.", close: _close);
+        }
+
+        /// <summary>Fills the reused head from the app's response; false with the error if its headers are unusable.</summary>
+        private bool TryPrepareStart(ReadOnlyMemory<byte> body, bool final, out Exception? error)
+        {
+            error = null;
+            var request = _request!;
+            var response = _response;
+            foreach (var (name, value) in response.Headers)
+            {
+                if (!HttpChars.IsToken(System.Text.Encoding.Latin1.GetBytes(name)) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                {
+                    error = new InvalidOperationException($"Invalid response header '{name}'.");
+                    return false;
+                }
+                if (string.Equals(name, "Connection", StringComparison.OrdinalIgnoreCase) &&
+                    value.Contains("close", StringComparison.OrdinalIgnoreCase)) _close = true;
+            }
+            int status = response.StatusCode;
+            bool noBodyStatus = status < 200 || status == 204 || status == 304;
+            bool head = request.Method == "HEAD";
+            long? declared = response.DeclaredContentLength ?? response.ParseDeclaredLength();
+            _start.ContentLength = -1;
+            if (noBodyStatus || head)
+            {
+                _start.Framing = ResponseFraming.NoBody;
+                if (head && status != 204 && status >= 200) _start.ContentLength = declared ?? (final ? response.BytesWritten : -1);
+                else if (status == 304 && declared is { } d304) _start.ContentLength = d304;
+                body = default;
+            }
+            else if (declared is { } length)
+            {
+                _start.Framing = ResponseFraming.ContentLength;
+                _start.ContentLength = length;
+            }
+            else if (final)
+            {
+                _start.Framing = ResponseFraming.ContentLength;
+                _start.ContentLength = body.Length;
+            }
+            else if (request.Version == HttpVersion.Http11)
+            {
+                _start.Framing = ResponseFraming.Chunked;
+            }
+            else
+            {
+                _start.Framing = ResponseFraming.UntilClose;
+                _close = true;
+            }
+            FinishStart(status, response.ReasonPhrase, response.Headers, body, final);
+            return true;
+        }
+
+        private void FinishStart(int status, string? reason, IReadOnlyList<KeyValuePair<string, string>> headers,
+            ReadOnlyMemory<byte> body, bool final)
+        {
+            var request = _request;
+            if (final && !_bodyComplete && !_close && !CanDrainRest()) _close = true;
+            if (_stage.State.IsDraining) _close = true;
+            _start.StatusCode = status;
+            _start.ReasonPhrase = reason;
+            _start.Headers = headers;
+            _start.Body = body;
+            _start.Final = final;
+            _start.Close = _close;
+            _start.KeepAliveHeader = !_close && request?.Version == HttpVersion.Http10;
+            _responseStarted = true;
+        }
+
+        /// <summary>Whether the unread rest of the body is small enough to discard and keep the connection.</summary>
+        private bool CanDrainRest()
+        {
+            var framing = _request!.Framing;
+            return framing.Body == BodyKind.ContentLength && framing.ContentLength <= _stage.Options.MaxDrainBytes;
+        }
+
+        private void RespondWithError(int status, string detail, bool close)
+        {
+            _close |= close;
+            _phase = Phase.Running;
+            var text = System.Text.Encoding.UTF8.GetBytes($"{ReasonPhrases.For(status)}: {detail}\n");
+            _start.Framing = _request?.Method == "HEAD" ? ResponseFraming.NoBody : ResponseFraming.ContentLength;
+            _start.ContentLength = text.Length;
+            FinishStart(status, null, ErrorHeaders, text, final: true);
+            PushFinal(_start);
+        }
+
+        private static readonly KeyValuePair<string, string>[] ErrorHeaders = [new("Content-Type", "text/plain; charset=utf-8")];
+
+        private void PushFinal(ResponsePart part)
+        {
+            _phase = Phase.FinalSent;
+            Emit(part, null);
+            _finalPushedPending = true;
+            if (_outbox.Count == 0) _finalPushed = true;
+        }
+
+        private bool _finalPushedPending;
+
+        private void Emit(ResponsePart part, TaskCompletionSource? ack)
+        {
+            if (IsAvailable(_stage._out) && _outbox.Count == 0) PushPart(part, ack);
+            else _outbox.Enqueue((part, ack));
+        }
+
+        private void PushPart(ResponsePart part, TaskCompletionSource? ack)
+        {
+            _ack = ack;
+            if (ack is not null && ReferenceEquals(ack, _sendInFlight)) _sendInFlight = null;
+            Push(_stage._out, part);
+            if (_finalPushedPending && _outbox.Count == 0 && IsFinal(part)) _finalPushed = true;
+        }
+
+        private static bool IsFinal(ResponsePart part) => part is ResponseStart { Final: true } or ResponseChunk { Final: true };
+
+        /// <summary>The final part has been taken by the writer: the response is on its way.</summary>
+        private void AfterResponse()
+        {
+            _finalPushed = _finalPushedPending = false;
+            if (_close) { CompleteStage(); return; }
+            if (!_bodyComplete)
+            {
+                _phase = Phase.DrainingBody;
+                _drained = 0;
+                if (IsClosed(_stage._in)) CompleteStage();
+                else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
+                return;
+            }
+            NextRequest();
+        }
+
+        private void NextRequest()
+        {
+            _phase = Phase.Idle;
+            if (IsClosed(_stage._in)) CompleteStage();
+            else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+using System.Runtime.InteropServices;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Parsing;
+using AkkaGunicorn.Http.Server;
+
+namespace AkkaGunicorn.Http.Stages;
+
+/// <summary>
+/// Bytes from the socket in, <see cref="RequestPart"/>s out: an optional PROXY preamble, then per request
+/// a head, its body chunks and its end. It parses only when pulled, so an app that does not read its body
+/// holds the client back. Input is used in place; only a partial head or chunk line is copied aside.
+/// It closes the connection (completes) when idle past the keep-alive timeout, when the server drains
+/// while idle, after a request that does not keep the connection alive, and after a refusal.
+/// </summary>
+public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo connection)
+    : GraphStage<FlowShape<ReadOnlyMemory<byte>, RequestPart>>
+{
+    internal readonly HttpServerOptions Options = options;
+    internal readonly ServerState State = state;
+    internal readonly ConnectionInfo Connection = connection;
+    private readonly Inlet<ReadOnlyMemory<byte>> _in = new("RequestParser.in");
+    private readonly Outlet<RequestPart> _out = new("RequestParser.out");
+
+    /// <inheritdoc />
+    public override FlowShape<ReadOnlyMemory<byte>, RequestPart> Shape => new(_in, _out);
+
+    /// <inheritdoc />
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private enum Mode : byte { Preamble, Head, LengthBody, ChunkedBody, MessageEnd, Done }
+
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
+    {
+        private const string IdleTimer = "idle";
+        private readonly RequestParserStage _stage;
+        private readonly HttpHeadParser _parser;
+        private readonly ChunkedDecoder _chunked;
+        private readonly RequestHeadBuilder _builder;
+        private readonly RequestStart _start;
+        private readonly HttpRequest _request = new();
+        private byte[] _spare = [];
+        private ReadOnlyMemory<byte> _input;
+        private Mode _mode;
+        private long _remaining;
+        private bool _keepAlive, _upstreamDone, _sawRequest;
+        private ProxyInfo? _proxy;
+
+        public Logic(RequestParserStage stage) : base(stage.Shape)
+        {
+            _stage = stage;
+            _parser = new HttpHeadParser(stage.Options.Parser);
+            _chunked = new ChunkedDecoder(stage.Options.Parser);
+            _builder = new RequestHeadBuilder(stage.Options.Parser.CasefoldHttpMethod);
+            _start = new RequestStart(_request);
+            _mode = stage.Options.ProxyProtocol ? Mode.Preamble : Mode.Head;
+            SetHandler(stage._in, this);
+            SetHandler(stage._out, this);
+        }
+
+        public override void PreStart()
+        {
+            var onDrain = GetAsyncCallback(OnDraining);
+            _stage.State.Draining.Register(() => onDrain());
+        }
+
+        public void OnPush()
+        {
+            var segment = Grab(_stage._in);
+            CancelTimer(IdleTimer);
+            if (_input.IsEmpty)
+            {
+                _input = segment;
+            }
+            else
+            {
+                // A partial head or chunk line is waiting in the spare buffer: append to it.
+                int need = _input.Length + segment.Length;
+                if (!MemoryMarshal.TryGetArray(_input, out var held) || held.Array != _spare || _spare.Length < need)
+                {
+                    var grown = new byte[Math.Max(need, _spare.Length * 2)];
+                    _input.Span.CopyTo(grown);
+                    _spare = grown;
+                }
+                else if (held.Offset > 0)
+                {
+                    _input.Span.CopyTo(_spare);
+                }
+                segment.Span.CopyTo(_spare.AsSpan(_input.Length));
+                _input = _spare.AsMemory(0, need);
+            }
+            Produce();
+        }
+
+        public void OnUpstreamFinish()
+        {
+            _upstreamDone = true;
+            if (IsAvailable(_stage._out)) Produce();
+        }
+
+        public void OnUpstreamFailure(Exception e) => FailStage(e);
+
+        public void OnPull() => Produce();
+
+        public void OnDownstreamFinish(Exception cause) => CompleteStage();
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (_mode == Mode.Head && _input.IsEmpty) CompleteStage();
+        }
+
+        private void OnDraining()
+        {
+            if (_mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in)) CompleteStage();
+        }
+
+        /// <summary>Emits at most one element per pull.</summary>
+        private void Produce()
+        {
+            while (IsAvailable(_stage._out))
+            {
+                switch (_mode)
+                {
+                    case Mode.Preamble:
+                        if (!ReadPreamble()) return;
+                        break;
+                    case Mode.Head:
+                        ReadHead();
+                        return;
+                    case Mode.LengthBody:
+                        ReadLengthBody();
+                        return;
+                    case Mode.ChunkedBody:
+                        if (ReadChunkedBody()) return;
+                        break;
+                    case Mode.MessageEnd:
+                        if (!_keepAlive) { CompleteStage(); return; }
+                        _mode = Mode.Head;
+                        break;
+                    default:
+                        return;
+                }
+            }
+        }
+
+        /// <summary>Returns true when it can go on to the head.</summary>
+        private bool ReadPreamble()
+        {
+            if (_input.IsEmpty) { AwaitInput(); return false; }
+            switch (ProxyProtocolParser.TryParse(_input.Span, out int consumed, out var info))
+            {
+                case ProxyPreamble.NeedMore:
+                    AwaitInput();
+                    return false;
+                case ProxyPreamble.Parsed when !_stage.Options.ProxyAllowIps.Allows(_stage.Connection.RemoteEndPoint):
+                    Refuse(HttpParseError.ForbiddenProxyRequest, inBody: false);
+                    return false;
+                case ProxyPreamble.Parsed:
+                    _proxy = info;
+                    _input = _input[consumed..];
+                    break;
+                case ProxyPreamble.Invalid:
+                    Refuse(HttpParseError.InvalidProxyLine, inBody: false);
+                    return false;
+            }
+            _mode = Mode.Head;
+            return true;
+        }
+
+        private void ReadHead()
+        {
+            if (_input.IsEmpty) { AwaitInput(); return; }
+            _builder.Begin(_request);
+            if (!_parser.TryParseHead(_input.Span, _builder, out int consumed, out var framing, out var error))
+            {
+                if (error != HttpParseError.None) Refuse(error, inBody: false);
+                else AwaitInput();
+                return;
+            }
+            _input = _input[consumed..];
+            _sawRequest = true;
+            _request.Framing = framing;
+            _request.ContentLength = framing.Body == BodyKind.ContentLength ? framing.ContentLength
+                : framing.Body == BodyKind.None && _request.Headers.Contains("Content-Length") ? 0 : null;
+            _request.RemoteEndPoint = _proxy?.Source ?? _stage.Connection.RemoteEndPoint;
+            _request.LocalEndPoint = _proxy?.Destination ?? _stage.Connection.LocalEndPoint;
+            error = ForwardedScheme.Resolve(_request, _stage.Options, out var scheme);
+            if (error != HttpParseError.None) { Refuse(error, inBody: false); return; }
+            _request.Scheme = scheme;
+            _keepAlive = framing.KeepAlive;
+            switch (framing.Body)
+            {
+                case BodyKind.ContentLength:
+                    _remaining = framing.ContentLength;
+                    _mode = Mode.LengthBody;
+                    break;
+                case BodyKind.Chunked:
+                    _chunked.Reset();
+                    _mode = Mode.ChunkedBody;
+                    break;
+                default:
+                    _mode = Mode.MessageEnd;
+                    break;
+            }
+            Push(_stage._out, _start);
+        }
+
+        private void ReadLengthBody()
+        {
+            if (_remaining == 0)
+            {
+                _mode = Mode.MessageEnd;
+                Push(_stage._out, RequestBodyEnd.NoTrailers);
+                return;
+            }
+            if (_input.IsEmpty) { AwaitInput(); return; }
+            int n = (int)Math.Min(_remaining, _input.Length);
+            var chunk = _input[..n];
+            _input = _input[n..];
+            _remaining -= n;
+            Push(_stage._out, new RequestBodyChunk(chunk));
+        }
+
+        /// <summary>Returns true when it pushed, refused or is waiting for input.</summary>
+        private bool ReadChunkedBody()
+        {
+            while (true)
+            {
+                var step = _chunked.Step(_input.Span, out int consumed, out int length, out var error);
+                var data = _input[..length];
+                _input = _input[consumed..];
+                switch (step)
+                {
+                    case ChunkedStep.Data:
+                        Push(_stage._out, new RequestBodyChunk(data));
+                        return true;
+                    case ChunkedStep.Progress:
+                        continue;
+                    case ChunkedStep.Done:
+                        _mode = Mode.MessageEnd;
+                        var trailers = _chunked.Trailers;
+                        Push(_stage._out, trailers.Count == 0 ? RequestBodyEnd.NoTrailers : new RequestBodyEnd(trailers));
+                        return true;
+                    case ChunkedStep.Error:
+                        Refuse(error, inBody: true);
+                        return true;
+                    default:
+                        AwaitInput();
+                        return true;
+                }
+            }
+        }
+
+        private void Refuse(HttpParseError error, bool inBody)
+        {
+            _mode = Mode.Done;
+            Push(_stage._out, new RequestRefused(error, inBody));
+            CompleteStage();
+        }
+
+        private void AwaitInput()
+        {
+            if (_upstreamDone)
+            {
+                OnEndOfInput();
+                return;
+            }
+            // Keep unparsed bytes: the socket source reuses its buffer for the next read.
+            if (!_input.IsEmpty && (!MemoryMarshal.TryGetArray(_input, out var held) || held.Array != _spare || held.Offset != 0))
+            {
+                if (_spare.Length < _input.Length) _spare = new byte[Math.Max(4096, _input.Length * 2)];
+                _input.Span.CopyTo(_spare);
+                _input = _spare.AsMemory(0, _input.Length);
+            }
+            if (_mode == Mode.Head && _input.IsEmpty)
+            {
+                if (_stage.State.IsDraining) { CompleteStage(); return; }
+                ScheduleOnce(IdleTimer, _sawRequest ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout);
+            }
+            if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
+        }
+
+        private void OnEndOfInput()
+        {
+            switch (_mode)
+            {
+                case Mode.LengthBody:
+                    Refuse(HttpParseError.UnexpectedEndOfMessage, inBody: true);
+                    break;
+                case Mode.ChunkedBody:
+                    Refuse(_chunked.InTrailers ? HttpParseError.ChunkMissingTerminator : HttpParseError.UnexpectedEndOfMessage, inBody: true);
+                    break;
+                default:
+                    // A partial head at EOF gets no answer (Gunicorn's NoMoreData): there is nobody to read it.
+                    CompleteStage();
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Text;
+using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Http.Stages;
+
+namespace AkkaGunicorn.Http.Writing;
+
+/// <summary>
+/// Renders response heads and body framing into one reusable buffer. Status lines are cached per
+/// status; the Date line is shared and refreshed once a second. Small bodies are copied in after the
+/// head, so a typical response leaves in one send.
+/// </summary>
+internal sealed class ResponseRenderer(string serverHeader)
+{
+    /// <summary>Bodies up to this size are copied after the head rather than sent separately.</summary>
+    public const int InlineBodyLimit = 8 * 1024;
+
+    private static readonly ConcurrentDictionary<int, byte[]> StatusLines = new();
+    private readonly byte[] _serverLine = Encoding.ASCII.GetBytes($"Server: {serverHeader}\r\n");
+    private byte[] _buffer = new byte[4096];
+    private int _length;
+
+    public static ReadOnlySpan<byte> Continue => "HTTP/1.1 100 Continue\r\n\r\n"u8;
+
+    public static ReadOnlySpan<byte> LastChunk => "0\r\n\r\n"u8;
+
+    public void Clear() => _length = 0;
+
+    public ReadOnlyMemory<byte> Rendered => _buffer.AsMemory(0, _length);
+
+    public void RenderHead(ResponseStart start)
+    {
+        Append(start.ReasonPhrase is null ? StatusLine(start.StatusCode) : Encoding.Latin1.GetBytes($"HTTP/1.1 {start.StatusCode} {start.ReasonPhrase}\r\n"));
+        bool hasServer = false, hasDate = false;
+        foreach (var (name, value) in start.Headers)
+        {
+            if (IsFramingHeader(name)) continue;
+            hasServer |= name.Equals("Server", StringComparison.OrdinalIgnoreCase);
+            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            AppendLatin1(name);
+            Append(": "u8);
+            AppendLatin1(value);
+            Append("\r\n"u8);
+        }
+        if (!hasServer) Append(_serverLine);
+        if (!hasDate) Append(ServerDate.HeaderLine);
+        switch (start.Framing)
+        {
+            case ResponseFraming.ContentLength:
+            case ResponseFraming.NoBody when start.ContentLength >= 0:
+                Append("Content-Length: "u8);
+                AppendNumber(start.ContentLength);
+                Append("\r\n"u8);
+                break;
+            case ResponseFraming.Chunked:
+                Append("Transfer-Encoding: chunked\r\n"u8);
+                break;
+        }
+        if (start.Close) Append("Connection: close\r\n"u8);
+        else if (start.KeepAliveHeader) Append("Connection: keep-alive\r\n"u8);
+        Append("\r\n"u8);
+    }
+
+    public void RenderChunkHeader(int length)
+    {
+        EnsureRoom(20);
+        Utf8Formatter.TryFormat(length, _buffer.AsSpan(_length), out int written, new System.Buffers.StandardFormat('X'));
+        _length += written;
+        Append("\r\n"u8);
+    }
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        EnsureRoom(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    private void AppendLatin1(string text)
+    {
+        EnsureRoom(text.Length);
+        _length += Encoding.Latin1.GetBytes(text, _buffer.AsSpan(_length));
+    }
+
+    private void AppendNumber(long value)
+    {
+        EnsureRoom(20);
+        Utf8Formatter.TryFormat(value, _buffer.AsSpan(_length), out int written);
+        _length += written;
+    }
+
+    private void EnsureRoom(int extra)
+    {
+        if (_length + extra <= _buffer.Length) return;
+        Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + extra));
+    }
+
+    private static bool IsFramingHeader(string name) =>
+        name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("Connection", StringComparison.OrdinalIgnoreCase);
+
+    private static byte[] StatusLine(int status) =>
+        StatusLines.GetOrAdd(status, s => Encoding.ASCII.GetBytes($"HTTP/1.1 {s} {ReasonPhrases.For(s)}\r\n"));
+}

@@ -1,0 +1,161 @@
+using System.Net.Sockets;
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Sockets;
+
+namespace AkkaGunicorn.Workers.Hosting;
+
+/// <summary>
+/// The worker's side of the protocol. It registers with the Arbiter, then starts the accept stream
+/// (one fused graph per connection), heartbeats, and obeys Drain. It watches the Arbiter and exits
+/// when the Arbiter is gone, so a worker never outlives it.
+/// </summary>
+public sealed class WorkerActor : ReceiveActor, IWithTimers
+{
+    private const string RegisterTimer = "register", HeartbeatTimer = "heartbeat", DrainTimer = "drain";
+    private readonly WorkerOptions _options;
+    private readonly IHttpApp _app;
+    private readonly IReadOnlyList<Socket> _listeners;
+    private readonly ServerState _state;
+    private readonly IMaterializer _materializer;
+    private readonly TaskCompletionSource<int> _exit;
+    private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
+    private readonly DateTime _registerDeadline;
+    private IActorRef? _arbiter;
+    private UniqueKillSwitch? _accepting;
+    private DateTime _drainDeadline;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record RetryRegistration;
+    private sealed record SendHeartbeat;
+    private sealed record CheckDrained;
+
+    /// <summary>Props for the worker actor.</summary>
+    public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
+        IMaterializer materializer, TaskCompletionSource<int> exit) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit));
+
+    /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
+    public WorkerActor(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
+        IMaterializer materializer, TaskCompletionSource<int> exit)
+    {
+        _options = options;
+        _app = app;
+        _listeners = listeners;
+        _state = state;
+        _materializer = materializer;
+        _exit = exit;
+        _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
+        Registering();
+    }
+
+    /// <inheritdoc />
+    protected override void PreStart() => Self.Tell(new RetryRegistration());
+
+    private void Registering()
+    {
+        Receive<RetryRegistration>(_ =>
+        {
+            if (DateTime.UtcNow > _registerDeadline)
+            {
+                Log.Error("The Arbiter at {0} did not answer; exiting", _options.ArbiterPath);
+                _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
+                return;
+            }
+            Context.ActorSelection(_options.ArbiterPath).Tell(new Register(_options.Secret, Environment.ProcessId, _options.Generation));
+            Timers.StartSingleTimer(RegisterTimer, new RetryRegistration(), TimeSpan.FromSeconds(1));
+        });
+        Receive<Registered>(m => m.Secret == _options.Secret, _ =>
+        {
+            Timers.Cancel(RegisterTimer);
+            _arbiter = Sender;
+            Context.Watch(_arbiter);
+            StartAccepting();
+            Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.HeartbeatInterval);
+            Become(Serving);
+        });
+        Receive<Rejected>(m =>
+        {
+            Log.Error("The Arbiter rejected this worker: {0}", m.Reason);
+            _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
+        });
+    }
+
+    private void Serving()
+    {
+        Receive<SendHeartbeat>(_ => _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight,
+            _state.OpenConnections, Environment.WorkingSet)));
+        Receive<Drain>(m => m.Secret == _options.Secret, m =>
+        {
+            Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
+            _state.BeginDraining();
+            _accepting?.Shutdown();
+            _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
+            Timers.StartPeriodicTimer(DrainTimer, new CheckDrained(), TimeSpan.FromMilliseconds(50));
+        });
+        Receive<CheckDrained>(_ =>
+        {
+            if (_state.OpenConnections > 0 && DateTime.UtcNow < _drainDeadline) return;
+            if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
+            _arbiter!.Tell(new Drained(Environment.ProcessId));
+            _exit.TrySetResult(0);
+        });
+        Receive<Terminated>(t => t.ActorRef.Equals(_arbiter), _ =>
+        {
+            Log.Warning("The Arbiter is gone; exiting");
+            _exit.TrySetResult(0);
+        });
+    }
+
+    private void StartAccepting()
+    {
+        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, Straggle))).ToList();
+        var accepted = sources.Count == 1
+            ? sources[0]
+            : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
+        var (killSwitch, done) = accepted
+            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
+            .SelectAsyncUnordered(_options.WorkerConnections, Serve)
+            .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Both)
+            .Run(_materializer);
+        _accepting = killSwitch;
+        done.ContinueWith(t => Log.Error(t.Exception!.GetBaseException(), "The accept stream failed"), TaskContinuationOptions.OnlyOnFaulted);
+        Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));
+    }
+
+    /// <summary>A connection the accept stage got after it stopped: serve it rather than reset it.</summary>
+    private void Straggle(Socket socket) => _ = Serve(socket);
+
+    private Task<NotUsed> Serve(Socket socket)
+    {
+        if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
+        var connection = new ConnectionInfo(socket.RemoteEndPoint, socket.LocalEndPoint, () => SocketProbe.IsPeerGone(socket));
+        _state.ConnectionOpened();
+        try
+        {
+            return Source.FromGraph(new SocketSource(socket))
+                .Via(HttpServerBlueprint.Create(_app, _options.Http, _state, connection))
+                .ToMaterialized(new SocketSink(socket), Keep.Right)
+                .Run(_materializer)
+                .ContinueWith(_ =>
+                {
+                    _state.ConnectionClosed();
+                    return NotUsed.Instance;
+                }, TaskContinuationOptions.ExecuteSynchronously);
+        }
+        catch (Exception e)
+        {
+            _state.ConnectionClosed();
+            socket.Dispose();
+            Log.Error(e, "Could not start a connection");
+            return Task.FromResult(NotUsed.Instance);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+namespace AkkaGunicorn.Workers.Hosting;
+
+/// <summary>The environment variables through which the Arbiter tells a worker process who it is.</summary>
+public static class WorkerEnvironment
+{
+    /// <summary>Set to "1" in a worker process.</summary>
+    public const string Mode = "AKKAGUNICORN_WORKER";
+
+    /// <summary>The Arbiter actor's remote path.</summary>
+    public const string Arbiter = "AKKAGUNICORN_ARBITER";
+
+    /// <summary>The per-run secret.</summary>
+    public const string Secret = "AKKAGUNICORN_SECRET";
+
+    /// <summary>The configuration generation.</summary>
+    public const string Generation = "AKKAGUNICORN_GENERATION";
+
+    /// <summary>The read end of the lifeline pipe: end of file there means the Arbiter is gone.</summary>
+    public const string Lifeline = "AKKAGUNICORN_LIFELINE_FD";
+
+    /// <summary>The effective configuration, as HOCON.</summary>
+    public const string Config = "AKKAGUNICORN_CONFIG";
+
+    /// <summary>Exit code of a worker that could not boot (Gunicorn's WORKER_BOOT_ERROR).</summary>
+    public const int BootErrorExitCode = 3;
+
+    /// <summary>Exit code of a worker that could not load its app (Gunicorn's APP_LOAD_ERROR).</summary>
+    public const int AppLoadErrorExitCode = 4;
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Streams;
+using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Apps;
+using AkkaGunicorn.Workers.Logging;
+using AkkaGunicorn.Workers.Protocol;
+using Serilog;
+
+namespace AkkaGunicorn.Workers.Hosting;
+
+/// <summary>Runs a worker process from boot to exit and returns its exit code.</summary>
+public static class WorkerHost
+{
+    /// <summary>Remoting on loopback only, on an ephemeral port: the Arbiter and its workers find each other through the environment.</summary>
+    public const string RemotingConfig = """
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        akka.remote.log-remote-lifecycle-events = off
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        """;
+
+    /// <summary>The worker's Akka configuration: remoting on loopback, an ephemeral port, our serializer and logger.</summary>
+    public static Config AkkaConfig => ConfigurationFactory.ParseString($$"""
+        {{RemotingConfig}}
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        {{SerilogAkkaLogger.Config}}
+        {{ProtocolSerializer.Config}}
+        """);
+
+    /// <summary>Boots the worker, serves until told to stop or orphaned, and returns the exit code.</summary>
+    public static async Task<int> RunAsync(WorkerOptions options)
+    {
+        Lifeline.Watch(options.LifelineDescriptor, () =>
+        {
+            Log.Warning("The Arbiter is gone; exiting");
+            Log.CloseAndFlush();
+            Process.GetCurrentProcess().Kill();
+        });
+        Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
+
+        Http.App.IHttpApp app;
+        try
+        {
+            app = AppLoader.Load(options.App);
+        }
+        catch (AppLoadException e)
+        {
+            Log.Error("{Message}", e.Message);
+            return WorkerEnvironment.AppLoadErrorExitCode;
+        }
+
+        List<Socket> listeners;
+        try
+        {
+            listeners = options.Listeners.Select(l => l.Adopt()).ToList();
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "Could not adopt the listening sockets");
+            return WorkerEnvironment.BootErrorExitCode;
+        }
+
+        var system = ActorSystem.Create("worker", AkkaConfig);
+        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var materializer = system.Materializer();
+        system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit), "worker");
+        int code = await exit.Task;
+        // The listening sockets stay open until the process ends: closing them here could shut the shared
+        // queue down for every process that holds it.
+        await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
+        return code;
+    }
+}

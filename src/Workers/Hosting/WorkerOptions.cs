@@ -1,0 +1,39 @@
+using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Apps;
+using AkkaGunicorn.Workers.Sockets;
+
+namespace AkkaGunicorn.Workers.Hosting;
+
+/// <summary>Everything a worker process needs, built by the binary's entry point from its environment.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>The app to host.</summary>
+    public required AppSpec App { get; init; }
+
+    /// <summary>HTTP settings.</summary>
+    public required HttpServerOptions Http { get; init; }
+
+    /// <summary>Most concurrent connections (<c>worker_connections</c>).</summary>
+    public int WorkerConnections { get; init; } = 1000;
+
+    /// <summary>The listening sockets inherited from the Arbiter.</summary>
+    public required IReadOnlyList<InheritedListener> Listeners { get; init; }
+
+    /// <summary>The Arbiter actor's remote path.</summary>
+    public required string ArbiterPath { get; init; }
+
+    /// <summary>The per-run secret.</summary>
+    public required string Secret { get; init; }
+
+    /// <summary>The configuration generation.</summary>
+    public int Generation { get; init; }
+
+    /// <summary>The lifeline pipe's read end, or -1.</summary>
+    public int LifelineDescriptor { get; init; } = -1;
+
+    /// <summary>How often to heartbeat.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to wait for the Arbiter to accept the registration.</summary>
+    public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,37 @@
+namespace AkkaGunicorn.Workers.Protocol;
+
+// The protocol between the Arbiter and its workers, over Akka.Remote on loopback. Kept small and
+// explicitly serialized (ProtocolSerializer) so that two versions can run side by side during an upgrade.
+// Every command carries the per-run secret: Akka.Remote itself would accept a message from any local process.
+
+/// <summary>Worker → Arbiter: this process has booted and is ready to serve.</summary>
+/// <param name="Secret">The per-run secret the Arbiter gave the process.</param>
+/// <param name="Pid">The worker's process id.</param>
+/// <param name="Generation">The configuration generation the worker was started with.</param>
+public sealed record Register(string Secret, int Pid, int Generation);
+
+/// <summary>Arbiter → worker: registration accepted; start serving.</summary>
+/// <param name="Secret">Proves the sender is the Arbiter.</param>
+public sealed record Registered(string Secret);
+
+/// <summary>Arbiter → worker: registration refused; the worker exits.</summary>
+/// <param name="Reason">Why.</param>
+public sealed record Rejected(string Reason);
+
+/// <summary>Worker → Arbiter, periodically: alive, with figures.</summary>
+/// <param name="Pid">The worker's process id.</param>
+/// <param name="Served">Requests completed so far.</param>
+/// <param name="InFlight">Requests in progress.</param>
+/// <param name="Connections">Open connections.</param>
+/// <param name="ResidentBytes">Resident memory.</param>
+public sealed record Heartbeat(int Pid, long Served, long InFlight, long Connections, long ResidentBytes);
+
+/// <summary>Arbiter → worker: stop accepting, finish in-flight requests within the timeout, then exit.</summary>
+/// <param name="Secret">Proves the sender is the Arbiter.</param>
+/// <param name="Reason">Why, for the log.</param>
+/// <param name="TimeoutMs">How long in-flight requests may take.</param>
+public sealed record Drain(string Secret, string Reason, long TimeoutMs);
+
+/// <summary>Worker → Arbiter: drained; exiting now.</summary>
+/// <param name="Pid">The worker's process id.</param>
+public sealed record Drained(int Pid);

@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace AkkaGunicorn.Workers.Protocol;
+
+/// <summary>
+/// A compact binary serializer for the Arbiter–worker protocol. Each message has a short, stable
+/// manifest; fields are written in order, so a later version may append fields and read old ones.
+/// </summary>
+public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    /// <summary>The HOCON that binds the protocol's messages to this serializer.</summary>
+    public const string Config = """
+        akka.actor.serializers.akkagunicorn = "AkkaGunicorn.Workers.Protocol.ProtocolSerializer, AkkaGunicorn.Workers"
+        akka.actor.serialization-bindings {
+          "AkkaGunicorn.Workers.Protocol.Register, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.Registered, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.Rejected, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.Heartbeat, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.Drain, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.Drained, AkkaGunicorn.Workers" = akkagunicorn
+        }
+        """;
+
+    /// <inheritdoc />
+    public override int Identifier => 5411;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) => o switch
+    {
+        Register => "reg",
+        Registered => "ok",
+        Rejected => "rej",
+        Heartbeat => "hb",
+        Drain => "drain",
+        Drained => "drained",
+        _ => throw new ArgumentException($"Not a protocol message: {o.GetType()}"),
+    };
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            switch (obj)
+            {
+                case Register m: w.Write(m.Secret); w.Write(m.Pid); w.Write(m.Generation); break;
+                case Registered m: w.Write(m.Secret); break;
+                case Rejected m: w.Write(m.Reason); break;
+                case Heartbeat m: w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes); break;
+                case Drain m: w.Write(m.Secret); w.Write(m.Reason); w.Write(m.TimeoutMs); break;
+                case Drained m: w.Write(m.Pid); break;
+                default: throw new ArgumentException($"Not a protocol message: {obj.GetType()}");
+            }
+        }
+        return stream.ToArray();
+    }
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return manifest switch
+        {
+            "reg" => new Register(r.ReadString(), r.ReadInt32(), r.ReadInt32()),
+            "ok" => new Registered(r.ReadString()),
+            "rej" => new Rejected(r.ReadString()),
+            "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()),
+            "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64()),
+            "drained" => new Drained(r.ReadInt32()),
+            _ => throw new System.Runtime.Serialization.SerializationException($"Unknown protocol manifest '{manifest}'."),
+        };
+    }
+}

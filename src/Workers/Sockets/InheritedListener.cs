@@ -1,0 +1,30 @@
+using System.Net.Sockets;
+
+namespace AkkaGunicorn.Workers.Sockets;
+
+/// <summary>A listening socket a worker inherited from its Arbiter, by descriptor number.</summary>
+/// <param name="Descriptor">The inherited file descriptor.</param>
+/// <param name="Name">How the Arbiter bound it, e.g. <c>127.0.0.1:8000</c> or <c>unix:/run/app.sock</c>.</param>
+public sealed record InheritedListener(int Descriptor, string Name)
+{
+    /// <summary>The environment variable that lists them, as <c>fd=name;fd=name</c>.</summary>
+    public const string EnvironmentVariable = "AKKAGUNICORN_LISTEN_FDS";
+
+    /// <summary>Adopts the descriptor as a Socket. The returned socket owns the descriptor in this process.</summary>
+    public Socket Adopt() => new(new SafeSocketHandle((IntPtr)Descriptor, ownsHandle: true));
+
+    /// <summary>Formats a list for <see cref="EnvironmentVariable"/>.</summary>
+    public static string Format(IEnumerable<InheritedListener> listeners) =>
+        string.Join(';', listeners.Select(l => $"{l.Descriptor}={l.Name}"));
+
+    /// <summary>Parses <see cref="EnvironmentVariable"/>.</summary>
+    public static IReadOnlyList<InheritedListener> Parse(string text) =>
+        text.Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry =>
+            {
+                int eq = entry.IndexOf('=');
+                if (eq <= 0 || !int.TryParse(entry[..eq], out var fd)) throw new FormatException($"Bad listener entry '{entry}'.");
+                return new InheritedListener(fd, entry[(eq + 1)..]);
+            })
+            .ToList();
+}

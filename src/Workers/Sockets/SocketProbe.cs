@@ -1,0 +1,20 @@
+using System.Net.Sockets;
+
+namespace AkkaGunicorn.Workers.Sockets;
+
+/// <summary>Asks a connected socket, without reading from it, whether its peer has gone.</summary>
+public static class SocketProbe
+{
+    /// <summary>Readable with nothing to read means the peer has closed (or reset) the connection.</summary>
+    public static bool IsPeerGone(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+}
