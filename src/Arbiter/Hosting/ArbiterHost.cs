@@ -53,7 +53,8 @@ public static class ArbiterHost
         using var signals = new SignalBridge(arbiterRef);
         // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
         var died = arbiterRef.WatchAsync();
-        int code = await Task.WhenAny(exit.Task, died) == exit.Task ? exit.Task.Result : 70;
+        await Task.WhenAny(exit.Task, died);
+        int code = exit.Task.IsCompleted ? exit.Task.Result : 70;
         await host.StopAsync();
         GC.KeepAlive(lifelineWrite);
         Log.Information("Master exiting with code {Code}", code);

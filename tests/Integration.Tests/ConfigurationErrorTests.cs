@@ -1,0 +1,38 @@
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>A bad configuration or app gets one clear line, a non-zero exit, and nothing bound or started.</summary>
+public sealed class ConfigurationErrorTests
+{
+    public static TheoryData<string, string[], int, string> Cases => new()
+    {
+        { "unknown key in the file", ["-c", "{file}"], 1, "setting 'wokers' = '2': unknown setting" },
+        { "wrong type", ["--workers", "two"], 1, "setting 'workers' = 'two': expected a whole number from 1 to 1024" },
+        { "out of range", ["--workers", "0"], 1, "setting 'workers' = '0': expected a whole number from 1 to 1024" },
+        { "bad choice", ["--header-map", "maybe"], 1, "setting 'header_map' = 'maybe': expected one of: drop, refuse, dangerous" },
+        { "bad bind", ["--bind", "127.0.0.1:99999"], 1, "setting 'bind' = '127.0.0.1:99999': the port must be a number from 0 to 65535" },
+        { "unknown flag", ["--wrokers", "2"], 1, "unknown option --wrokers" },
+        { "missing app", ["/nonexistent/App.dll"], 4, "app: '/nonexistent/App.dll' does not exist" },
+        { "type that is not an app", ["{echo}:System.Object"], 4, "type 'System.Object' not found" },
+        { "type that does not implement the interface", ["{echo}:Echo.NotThere"], 4, "type 'Echo.NotThere' not found in" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Is_refused(string what, string[] args, int exitCode, string message)
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "wokers = 2\n");
+        var real = args.Select(a => a.Replace("{file}", file).Replace("{echo}", Paths.Echo)).ToList();
+        if (!real.Any(a => a.EndsWith(".dll") || a.Contains(".dll:"))) real.Add(Paths.Hello);
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", .. real]);
+        Assert.Equal(exitCode, await server.WaitForExitAsync());
+        var log = string.Join("\n", server.Lines);
+        Assert.True(log.Contains(message), $"{what}: expected '{message}' in:\n{log}");
+        Assert.DoesNotContain("Listening at", log);
+        Assert.DoesNotContain("Booting worker", log);
+        File.Delete(file);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>The server as its users run it: real processes, real clients, signals.</summary>
+public sealed class ProcessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Serves_the_hello_app_to_HttpClient_curl_and_python()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var response = await http.GetAsync($"http://127.0.0.1:{server.Port}/hello?x=1");
+        Assert.Equal("Hello, World!", await response.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(13, response.Content.Headers.ContentLength);
+
+        Assert.Equal("Hello, World!", await Run("curl", "-sS", "--max-time", "10", $"http://127.0.0.1:{server.Port}/"));
+        var python = $"import http.client; c = http.client.HTTPConnection('127.0.0.1', {server.Port}, timeout=10)\n" +
+                     "for i in range(3):\n c.request('GET', '/'); r = c.getresponse(); print(r.status, r.read().decode())";
+        Assert.Equal("200 Hello, World!\n200 Hello, World!\n200 Hello, World!", (await Run("python3", "-c", python)).Trim());
+    }
+
+    [Fact]
+    public async Task A_killed_worker_is_replaced_while_requests_keep_succeeding()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output);
+        var victim = server.WorkerPids[0];
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(10) };
+        int failures = 0, successes = 0;
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{server.Port}/") { Headers = { ConnectionClose = true } };
+                    (await http.SendAsync(request)).EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref successes);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        while (Volatile.Read(ref successes) < 20) await Task.Delay(10);
+        var killedAt = Stopwatch.StartNew();
+        Assert.True(Posix.Kill(victim, Posix.SIGKILL));
+        var replaced = await server.WaitForLineAsync(new Regex($@"Booting worker with pid: (\d+) \(replacing pid {victim}\)"));
+        int replacement = int.Parse(replaced.Groups[1].Value);
+        await server.WaitForLineAsync(new Regex($@"\[{replacement}\] \[INFO\] Serving on"));
+        output.WriteLine($"replacement {replacement} serving {killedAt.ElapsedMilliseconds} ms after the kill");
+        Assert.Contains(server.Lines, l => l.Contains($"Worker (pid:{victim}) was killed by signal KILL"));
+        int before = Volatile.Read(ref successes), failedBefore = Volatile.Read(ref failures);
+        while (Volatile.Read(ref successes) < before + 50) await Task.Delay(10);
+        stop.Cancel();
+        await load;
+        // A request the victim had already accepted dies with it; none after the replacement may fail.
+        Assert.True(failedBefore <= 1, $"{failedBefore} requests failed around the kill");
+        Assert.Equal(failedBefore, failures);
+    }
+
+    [Fact]
+    public async Task Term_stops_gracefully_and_leaves_no_worker()
+    {
+        var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output);
+        await using var _ = server;
+        var workers = server.WorkerPids;
+        server.Signal(Posix.SIGTERM);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        foreach (var pid in workers) Assert.True(await Posix.WaitGoneAsync(pid, TimeSpan.FromSeconds(10)), $"worker {pid} outlived the Arbiter");
+    }
+
+    [Fact]
+    public async Task Workers_exit_when_the_arbiter_is_killed()
+    {
+        var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output);
+        await using var _ = server;
+        var workers = server.WorkerPids;
+        server.Signal(Posix.SIGKILL);
+        foreach (var pid in workers) Assert.True(await Posix.WaitGoneAsync(pid, TimeSpan.FromSeconds(10)), $"worker {pid} outlived a SIGKILLed Arbiter");
+    }
+
+    [Fact]
+    public async Task Serves_on_a_unix_socket()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.sock");
+        await using var server = ServerProcess.Start(["--bind", $"unix:{path}", "--workers", "1", Paths.Hello], output);
+        await server.WaitForCountAsync(ServerProcess.ServingRegex(), 1);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        await socket.SendAsync("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"u8.ToArray());
+        var all = new MemoryStream();
+        var buffer = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer)) > 0) all.Write(buffer, 0, n);
+        Assert.EndsWith("Hello, World!", System.Text.Encoding.ASCII.GetString(all.ToArray()));
+        server.Signal(Posix.SIGTERM);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.False(File.Exists(path));
+    }
+
+    private static async Task<string> Run(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(process.ExitCode == 0, $"{file} failed ({process.ExitCode}): {await stderr}");
+        return await stdout;
+    }
+}
