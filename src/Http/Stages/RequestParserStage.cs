@@ -45,6 +45,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         private Mode _mode;
         private long _remaining;
         private bool _keepAlive, _upstreamDone, _sawRequest;
+        private long _idleSince;
         private ProxyInfo? _proxy;
 
         public Logic(RequestParserStage stage) : base(stage.Shape)
@@ -59,16 +60,9 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             SetHandler(stage._out, this);
         }
 
-        public override void PreStart()
-        {
-            var onDrain = GetAsyncCallback(OnDraining);
-            _stage.State.Draining.Register(() => onDrain());
-        }
-
         public void OnPush()
         {
             var segment = Grab(_stage._in);
-            CancelTimer(IdleTimer);
             if (_input.IsEmpty)
             {
                 _input = segment;
@@ -105,14 +99,32 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
 
         public void OnDownstreamFinish(Exception cause) => CompleteStage();
 
+        public override void PreStart()
+        {
+            var onDrain = GetAsyncCallback(OnDraining);
+            _stage.State.Draining.Register(() => onDrain());
+            // One periodic check per connection rather than a timer per request: scheduling and cancelling
+            // a timer for every keep-alive wait costs more than parsing the request.
+            var options = _stage.Options;
+            var tick = TimeSpan.FromTicks(Math.Clamp(Math.Min(options.KeepAlive.Ticks, options.FirstRequestTimeout.Ticks) / 4,
+                TimeSpan.FromMilliseconds(25).Ticks, TimeSpan.FromSeconds(1).Ticks));
+            ScheduleRepeatedly(IdleTimer, tick);
+            _idleSince = Environment.TickCount64;
+        }
+
         protected override void OnTimer(object timerKey)
         {
-            if (_mode == Mode.Head && _input.IsEmpty) CompleteStage();
+            if (!IsIdle) return;
+            var limit = _sawRequest ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
+            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds) CompleteStage();
         }
+
+        /// <summary>Between requests, with nothing buffered, waiting on the client.</summary>
+        private bool IsIdle => _mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in);
 
         private void OnDraining()
         {
-            if (_mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in)) CompleteStage();
+            if (IsIdle) CompleteStage();
         }
 
         /// <summary>Emits at most one element per pull.</summary>
@@ -276,7 +288,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             if (_mode == Mode.Head && _input.IsEmpty)
             {
                 if (_stage.State.IsDraining) { CompleteStage(); return; }
-                ScheduleOnce(IdleTimer, _sawRequest ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout);
+                _idleSince = Environment.TickCount64;
             }
             if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }

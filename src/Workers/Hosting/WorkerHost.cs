@@ -28,6 +28,10 @@ public static class WorkerHost
         {{RemotingConfig}}
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
+        # Connection graphs run as actors on the default dispatcher: hand them straight to the .NET thread pool.
+        akka.actor.default-dispatcher.executor = thread-pool-executor
+        akka.actor.default-dispatcher.throughput = 64
+        akka.stream.materializer.dispatcher = "akka.actor.default-dispatcher"
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         {{SerilogAkkaLogger.Config}}
         {{ProtocolSerializer.Config}}
