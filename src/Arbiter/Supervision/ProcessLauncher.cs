@@ -20,6 +20,9 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         // Run as "dotnet AkkaGunicorn.dll", the child needs the dll; run as the apphost, it does not.
         if (Path.GetFileNameWithoutExtension(processPath) == "dotnet") info.ArgumentList.Add(typeof(ProcessLauncher).Assembly.Location);
         info.Environment[WorkerEnvironment.Mode] = "1";
+        // Socket completions in a worker only post a message to a stage's actor: run them on the epoll thread
+        // rather than paying a thread-pool hop before the actor's own.
+        info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         info.Environment[WorkerEnvironment.Arbiter] = arbiterPath;
         info.Environment[WorkerEnvironment.Secret] = secret;
         info.Environment[WorkerEnvironment.Generation] = generation.ToString();
