@@ -106,6 +106,8 @@ public static class Program
             App = AppSpec.Parse(settings.App, Environment.CurrentDirectory),
             Http = settings.Http,
             WorkerConnections = settings.WorkerConnections,
+            MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
+            HeartbeatInterval = settings.HeartbeatInterval,
             Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
             ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
             Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",

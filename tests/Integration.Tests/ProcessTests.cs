@@ -107,6 +107,64 @@ public sealed class ProcessTests(ITestOutputHelper output)
         Assert.False(File.Exists(path));
     }
 
+    [Fact]
+    public async Task A_stopped_worker_times_out_and_is_replaced()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 1, output, "--timeout", "2");
+        var victim = server.WorkerPids[0];
+        var stoppedAt = Stopwatch.StartNew();
+        Assert.True(Posix.Kill(victim, Posix.SIGSTOP));
+        await server.WaitForLineAsync(new Regex($@"\[CRITICAL\] WORKER TIMEOUT \(pid:{victim}\)"));
+        output.WriteLine($"timeout declared {stoppedAt.ElapsedMilliseconds} ms after SIGSTOP");
+        await server.WaitForLineAsync(new Regex($@"Worker \(pid:{victim}\) was killed by signal (KILL|ABRT)"));
+        output.WriteLine($"killed {stoppedAt.ElapsedMilliseconds} ms after SIGSTOP");
+        await server.WaitForLineAsync(new Regex($@"Booting worker with pid: \d+ \(replacing pid {victim}\)"));
+        await server.WaitForCountAsync(ServerProcess.ServingRegex(), 2);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
+    }
+
+    [Fact]
+    public async Task Ttin_and_ttou_add_and_remove_workers()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "5");
+        server.Signal(21);
+        await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
+        await server.WaitForLineAsync(new Regex("Number of workers: 3"));
+        server.Signal(22);
+        await server.WaitForLineAsync(new Regex("Number of workers: 2"));
+        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 1);
+        server.Signal(22);
+        await server.WaitForLineAsync(new Regex("Number of workers: 1"));
+        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2);
+        server.Signal(22);
+        await server.WaitForLineAsync(new Regex("TTOU ignored"));
+        var alive = server.WorkerPids.Where(Posix.IsAlive).ToList();
+        Assert.Single(alive);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
+    }
+
+    [Fact]
+    public async Task Max_requests_recycles_workers_without_failing_a_request()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--max-requests", "25", "--max-requests-jitter", "5");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var exited = new Regex($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
+        int sent = 0;
+        // Keep a keep-alive client busy until two workers have been recycled; every request must succeed.
+        while (server.Lines.Count(exited.IsMatch) < 2)
+        {
+            Assert.True(sent < 20000, "no recycling after 20000 requests");
+            (await http.GetAsync($"http://127.0.0.1:{server.Port}/r{sent++}")).EnsureSuccessStatusCode();
+        }
+        Assert.True(server.WorkerPids.Count >= 3, $"expected replacements, saw {server.WorkerPids.Count} workers");
+        Assert.Contains(server.Lines, l => l.Contains("starting its replacement"));
+        output.WriteLine($"{sent} requests, all answered, across {server.WorkerPids.Count} workers");
+    }
+
+    private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
+
     private static async Task<string> Run(string file, params string[] args)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -24,6 +24,19 @@ public sealed record ServerSettings
     /// <summary>Graceful stop timeout.</summary>
     public TimeSpan GracefulTimeout => TimeSpan.FromSeconds(Int("graceful_timeout"));
 
+    /// <summary>Worker silence timeout; zero disables it.</summary>
+    public TimeSpan Timeout => TimeSpan.FromSeconds(Int("timeout"));
+
+    /// <summary>Requests before a worker is recycled; 0 never.</summary>
+    public long MaxRequests => (long)Values["max_requests"];
+
+    /// <summary>Random extra requests per worker.</summary>
+    public long MaxRequestsJitter => (long)Values["max_requests_jitter"];
+
+    /// <summary>How often workers heartbeat: often enough that <see cref="Timeout"/> sees several.</summary>
+    public TimeSpan HeartbeatInterval => Timeout == TimeSpan.Zero ? TimeSpan.FromSeconds(1)
+        : TimeSpan.FromTicks(Math.Clamp(Timeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(1).Ticks));
+
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];
 

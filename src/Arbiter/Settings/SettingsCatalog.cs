@@ -12,6 +12,8 @@ public static class SettingsCatalog
         new("backlog", SettingKind.Integer, ["--backlog"], 1, 65535),
         new("keepalive", SettingKind.Integer, ["--keep-alive", "--keepalive"], 0, 3600),
         new("timeout", SettingKind.Integer, ["-t", "--timeout"], 0, 86400),
+        new("max_requests", SettingKind.Integer, ["--max-requests"], 0, long.MaxValue / 2),
+        new("max_requests_jitter", SettingKind.Integer, ["--max-requests-jitter"], 0, long.MaxValue / 2),
         new("graceful_timeout", SettingKind.Integer, ["--graceful-timeout"], 0, 86400),
         new("limit_request_line", SettingKind.Integer, ["--limit-request-line"], 0, 65535),
         new("limit_request_fields", SettingKind.Integer, ["--limit-request-fields"], 0, 32768),

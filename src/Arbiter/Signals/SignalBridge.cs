@@ -6,7 +6,8 @@ namespace AkkaGunicorn.Arbiter.Signals;
 
 /// <summary>
 /// Turns POSIX signals into messages to the Arbiter actor. TERM is a graceful stop; INT and QUIT are
-/// quick. (.NET delivers QUIT only on some systems; where it does not, QUIT keeps its default action.)
+/// quick; TTIN and TTOU add and remove a worker. (.NET delivers QUIT only on some systems; where it does not,
+/// QUIT keeps its default action.)
 /// </summary>
 public sealed class SignalBridge : IDisposable
 {
@@ -24,6 +25,16 @@ public sealed class SignalBridge : IDisposable
         {
             context.Cancel = true;
             arbiter.Tell(new Shutdown(Graceful: false, "received INT"));
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTIN, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new ScaleWorkers(+1));
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTOU, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new ScaleWorkers(-1));
         }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
         {

@@ -10,11 +10,17 @@ public sealed record Shutdown(bool Graceful, string Reason);
 /// <summary>Command: stop this worker; gracefully lets it finish in-flight requests within the timeout.</summary>
 public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout);
 
+/// <summary>Command: run <paramref name="Delta"/> more (or fewer) workers (TTIN, TTOU).</summary>
+public sealed record ScaleWorkers(int Delta);
+
 /// <summary>Event: a worker process was started in a slot.</summary>
 public sealed record WorkerSpawned(int Slot, int Pid);
 
 /// <summary>Event, to a WorkerProcess: its process registered over Akka.Remote as <paramref name="Worker"/>.</summary>
 public sealed record WorkerRegistered(IActorRef Worker);
+
+/// <summary>Event: a worker registered and serves.</summary>
+public sealed record WorkerBooted(int Slot, int Pid);
 
 /// <summary>Event: a worker process ended; <paramref name="Expected"/> when we asked it to.</summary>
 public sealed record WorkerExited(int Slot, int Pid, string How, bool Expected);
@@ -27,3 +33,9 @@ internal sealed record ProcessExited(int ExitCode);
 
 /// <summary>Event, internal: the graceful deadline has passed.</summary>
 internal sealed record RetireDeadlinePassed;
+
+/// <summary>Event, internal: time to check the worker's heartbeat.</summary>
+internal sealed record CheckLiveness;
+
+/// <summary>Event, internal: the aborted worker had its grace; kill it.</summary>
+internal sealed record AbortGracePassed;

@@ -11,7 +11,9 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// </summary>
 public sealed class WorkerProcess : ReceiveActor, IWithTimers
 {
-    private const string RetireTimer = "retire";
+    private const string RetireTimer = "retire", LivenessTimer = "liveness", AbortTimer = "abort";
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
+    private const int SIGABRT = 6;
     private readonly int _slot;
     private readonly int _generation;
     private readonly IWorkerLauncher _launcher;
@@ -20,7 +22,9 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerProcess>();
     private IWorkerHandle? _process;
     private IActorRef? _worker;
-    private bool _exited, _retiring;
+    private readonly TimeSpan _timeout;
+    private bool _exited, _retiring, _timedOut;
+    private DateTime _lastHeard;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -29,12 +33,13 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public Heartbeat? LastHeartbeat { get; private set; }
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot, generation, launcher, arbiter, secret));
+    public static Props Props(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, generation, launcher, arbiter, secret, timeout));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret)
+    public WorkerProcess(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret, TimeSpan timeout)
     {
+        _timeout = timeout;
         _slot = slot;
         _generation = generation;
         _launcher = launcher;
@@ -45,10 +50,34 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         {
             _worker = m.Worker;
             _worker.Tell(new Registered(_secret));
-            if (_retiring) _worker.Tell(new Drain(_secret, "retiring", 0));
+            _lastHeard = DateTime.UtcNow;
+            if (_retiring)
+            {
+                _worker.Tell(new Drain(_secret, "retiring", 0));
+                return;
+            }
+            _arbiter.Tell(new WorkerBooted(_slot, _process!.Pid));
+            if (_timeout > TimeSpan.Zero)
+                Timers.StartPeriodicTimer(LivenessTimer, new CheckLiveness(), TimeSpan.FromTicks(Math.Max(_timeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks)));
         });
-        Receive<Heartbeat>(m => LastHeartbeat = m);
+        Receive<Heartbeat>(m =>
+        {
+            LastHeartbeat = m;
+            _lastHeard = DateTime.UtcNow;
+        });
+        Receive<CheckLiveness>(_ =>
+        {
+            if (_timedOut || _retiring || DateTime.UtcNow - _lastHeard <= _timeout) return;
+            // Gunicorn's order: ABRT lets a live runtime die noisily; KILL follows for one that cannot (stopped, wedged).
+            _timedOut = true;
+            Log.Fatal("WORKER TIMEOUT (pid:{Pid})", _process!.Pid);
+            _process.Signal(SIGABRT);
+            Timers.StartSingleTimer(AbortTimer, new AbortGracePassed(), AbortGrace);
+        });
+        Receive<AbortGracePassed>(_ => _process!.Kill());
         Receive<Drained>(_ => { });
+        // The worker talks to this actor (the sender of Registered); what concerns the whole server goes up.
+        Receive<QuotaReached>(m => _arbiter.Forward(m));
         Receive<RetireWorker>(Retire);
         Receive<RetireDeadlinePassed>(_ =>
         {

@@ -52,8 +52,12 @@ public static class ProxyProtocolParser
         if (eol > V1MaxLength) return ProxyPreamble.Invalid;
         var parts = Encoding.ASCII.GetString(input[..eol]).Split(' ');
         consumed = eol + 2;
-        if (parts.Length == 2 && parts[1] == "UNKNOWN") { info = new ProxyInfo(null, null); return ProxyPreamble.Parsed; }
-        if (parts.Length < 2 || parts[1] == "UNKNOWN") { info = new ProxyInfo(null, null); return parts.Length >= 2 ? ProxyPreamble.Parsed : ProxyPreamble.Invalid; }
+        if (parts.Length >= 2 && parts[1] == "UNKNOWN")
+        {
+            // The proxy could not tell (or it is its own health check): keep the real peer.
+            info = new ProxyInfo(null, null);
+            return ProxyPreamble.Parsed;
+        }
         if (parts.Length != 6) return ProxyPreamble.Invalid;
         var family = parts[1] switch { "TCP4" => AddressFamily.InterNetwork, "TCP6" => AddressFamily.InterNetworkV6, _ => AddressFamily.Unknown };
         if (family == AddressFamily.Unknown) return ProxyPreamble.Invalid;

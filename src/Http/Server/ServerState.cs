@@ -29,10 +29,20 @@ public sealed class ServerState
 
     internal void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
+    private long _quota = long.MaxValue;
+    private Action? _onQuota;
+
+    /// <summary>Calls <paramref name="onReached"/> once, when the <paramref name="quota"/>-th request completes (max_requests).</summary>
+    public void OnQuotaReached(long quota, Action onReached)
+    {
+        _onQuota = onReached;
+        Interlocked.Exchange(ref _quota, quota);
+    }
+
     internal void RequestFinished()
     {
         Interlocked.Decrement(ref _inFlight);
-        Interlocked.Increment(ref _served);
+        if (Interlocked.Increment(ref _served) == Interlocked.Read(ref _quota)) _onQuota?.Invoke();
     }
 
     /// <summary>Counts a connection as open.</summary>

@@ -36,6 +36,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private sealed record RetryRegistration;
     private sealed record SendHeartbeat;
     private sealed record CheckDrained;
+    private sealed record QuotaHit;
 
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
@@ -77,6 +78,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Timers.Cancel(RegisterTimer);
             _arbiter = Sender;
             Context.Watch(_arbiter);
+            if (_options.MaxRequests > 0)
+            {
+                var self = Self;
+                _state.OnQuotaReached(_options.MaxRequests, () => self.Tell(new QuotaHit()));
+            }
             StartAccepting();
             Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.HeartbeatInterval);
             Become(Serving);
@@ -92,6 +98,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         Receive<SendHeartbeat>(_ => _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight,
             _state.OpenConnections, Environment.WorkingSet)));
+        Receive<QuotaHit>(_ =>
+        {
+            Log.Information("Autorestarting worker after {Served} requests (max_requests)", _state.RequestsServed);
+            _arbiter!.Tell(new QuotaReached(Environment.ProcessId, _state.RequestsServed));
+        });
         Receive<Drain>(m => m.Secret == _options.Secret, m =>
         {
             Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);

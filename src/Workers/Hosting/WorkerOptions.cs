@@ -31,6 +31,9 @@ public sealed record WorkerOptions
     /// <summary>The lifeline pipe's read end, or -1.</summary>
     public int LifelineDescriptor { get; init; } = -1;
 
+    /// <summary>Requests after which the worker asks to be replaced (<c>max_requests</c> plus jitter); 0 never.</summary>
+    public long MaxRequests { get; init; }
+
     /// <summary>How often to heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 

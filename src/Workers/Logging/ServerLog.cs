@@ -27,7 +27,7 @@ public static class ServerLog
             .MinimumLevel.Is(Levels.TryGetValue(level, out var l) ? l : LogEventLevel.Information)
             .Enrich.With(new GunicornStyle())
             .WriteTo.Console(
-                outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss zzz}] [{Pid}] [{LevelName}] {Message:lj}{NewLine}{Exception}",
+                outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss zzz}] [{ProcessId}] [{LevelName}] {Message:lj}{NewLine}{Exception}",
                 standardErrorFromLevel: LogEventLevel.Verbose,
                 formatProvider: System.Globalization.CultureInfo.InvariantCulture)
             .CreateLogger();
@@ -35,7 +35,7 @@ public static class ServerLog
 
     private sealed class GunicornStyle : ILogEventEnricher
     {
-        private readonly LogEventProperty _pid = new("Pid", new ScalarValue(Environment.ProcessId));
+        private readonly LogEventProperty _pid = new("ProcessId", new ScalarValue(Environment.ProcessId));
 
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {

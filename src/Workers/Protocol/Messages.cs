@@ -35,3 +35,8 @@ public sealed record Drain(string Secret, string Reason, long TimeoutMs);
 /// <summary>Worker → Arbiter: drained; exiting now.</summary>
 /// <param name="Pid">The worker's process id.</param>
 public sealed record Drained(int Pid);
+
+/// <summary>Worker → Arbiter: this worker has served its max_requests quota and asks to be replaced.</summary>
+/// <param name="Pid">The worker's process id.</param>
+/// <param name="Served">Requests served.</param>
+public sealed record QuotaReached(int Pid, long Served);

@@ -19,6 +19,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
           "AkkaGunicorn.Workers.Protocol.Heartbeat, AkkaGunicorn.Workers" = akkagunicorn
           "AkkaGunicorn.Workers.Protocol.Drain, AkkaGunicorn.Workers" = akkagunicorn
           "AkkaGunicorn.Workers.Protocol.Drained, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.QuotaReached, AkkaGunicorn.Workers" = akkagunicorn
         }
         """;
 
@@ -34,6 +35,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         Heartbeat => "hb",
         Drain => "drain",
         Drained => "drained",
+        QuotaReached => "quota",
         _ => throw new ArgumentException($"Not a protocol message: {o.GetType()}"),
     };
 
@@ -51,6 +53,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 case Heartbeat m: w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes); break;
                 case Drain m: w.Write(m.Secret); w.Write(m.Reason); w.Write(m.TimeoutMs); break;
                 case Drained m: w.Write(m.Pid); break;
+                case QuotaReached m: w.Write(m.Pid); w.Write(m.Served); break;
                 default: throw new ArgumentException($"Not a protocol message: {obj.GetType()}");
             }
         }
@@ -69,6 +72,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64()),
             "drained" => new Drained(r.ReadInt32()),
+            "quota" => new QuotaReached(r.ReadInt32(), r.ReadInt64()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown protocol manifest '{manifest}'."),
         };
     }

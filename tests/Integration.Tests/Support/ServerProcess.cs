@@ -56,6 +56,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         var listening = await server.WaitForLineAsync(ListeningRegex());
         server.Port = int.Parse(listening.Groups[1].Value);
         await server.WaitForCountAsync(ServingRegex(), workers);
+        await server.WaitForCountAsync(new Regex($@"\] \[{server.Pid}\] \[INFO\] Booting worker with pid: \d+"), workers);
         return server;
     }
 
