@@ -39,9 +39,10 @@ public static class Program
     {
         ServerSettings settings;
         AppSpec app;
+        CommandLine commandLine;
         try
         {
-            var commandLine = CommandLine.Parse(args, Environment.GetEnvironmentVariable(CommandLine.EnvironmentVariable));
+            commandLine = CommandLine.Parse(args, Environment.GetEnvironmentVariable(CommandLine.EnvironmentVariable));
             if (commandLine.Help) { Console.WriteLine(CommandLine.Usage); return 0; }
             if (commandLine.Version) { Console.WriteLine($"AkkaGunicorn {typeof(Program).Assembly.GetName().Version}"); return 0; }
             settings = SettingsLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
@@ -50,6 +51,11 @@ public static class Program
         {
             Console.Error.WriteLine($"Error: {e.Message}");
             return ConfigErrorExitCode;
+        }
+        if (commandLine.PrintConfig)
+        {
+            Console.Write(SettingsLoader.ToHocon(settings));
+            return 0;
         }
         ServerLog.Configure(settings.LogLevel);
         try
@@ -61,7 +67,12 @@ public static class Program
         catch (AppLoadException e)
         {
             Console.Error.WriteLine($"Error: {e.Message}");
-            return WorkerEnvironment.AppLoadErrorExitCode;
+            return commandLine.CheckConfig ? ConfigErrorExitCode : WorkerEnvironment.AppLoadErrorExitCode;
+        }
+        if (commandLine.CheckConfig)
+        {
+            Console.WriteLine($"Configuration OK; app {app}");
+            return 0;
         }
         var effective = settings with
         {
@@ -101,9 +112,19 @@ public static class Program
             return WorkerEnvironment.BootErrorExitCode;
         }
         ServerLog.Configure(settings.LogLevel);
+        AppSpec app;
+        try
+        {
+            app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
+        }
+        catch (AppLoadException e)
+        {
+            Log.Error("{Message}", e.Message);
+            return WorkerEnvironment.AppLoadErrorExitCode;
+        }
         var options = new WorkerOptions
         {
-            App = AppSpec.Parse(settings.App, Environment.CurrentDirectory),
+            App = app,
             Http = settings.Http,
             WorkerConnections = settings.WorkerConnections,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,

@@ -35,4 +35,32 @@ public sealed class ConfigurationErrorTests
         Assert.DoesNotContain("Booting worker", log);
         File.Delete(file);
     }
+
+    [Fact]
+    public async Task Check_config_validates_settings_and_app()
+    {
+        await using (var ok = ServerProcess.Start(["--check-config", "--workers", "3", Paths.Hello]))
+        {
+            Assert.Equal(0, await ok.WaitForExitAsync());
+            Assert.Contains(ok.Lines, l => l.StartsWith("Configuration OK"));
+        }
+        await using (var bad = ServerProcess.Start(["--check-config", "/nonexistent/App.dll"]))
+        {
+            Assert.Equal(1, await bad.WaitForExitAsync());
+            Assert.Contains(bad.Lines, l => l.Contains("does not exist"));
+        }
+    }
+
+    [Fact]
+    public async Task Print_config_prints_the_effective_settings_as_hocon()
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "workers = 5\nkeepalive = 7\n");
+        await using var server = ServerProcess.Start(["-c", file, "--print-config", "--workers", "3", Paths.Hello]);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains("workers = 3", server.Lines);
+        Assert.Contains("keepalive = 7", server.Lines);
+        Assert.Contains("bind = [\"127.0.0.1:8000\"]", server.Lines);
+        File.Delete(file);
+    }
 }

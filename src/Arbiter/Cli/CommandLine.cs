@@ -3,7 +3,8 @@ using AkkaGunicorn.Arbiter.Settings;
 namespace AkkaGunicorn.Arbiter.Cli;
 
 /// <summary>The parsed command line: a config file, setting overrides (Gunicorn's flags) and the APP.</summary>
-public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string, object> Overrides, bool Help, bool Version)
+public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string, object> Overrides, bool Help, bool Version,
+    bool CheckConfig = false, bool PrintConfig = false)
 {
     /// <summary>The environment variable read like GUNICORN_CMD_ARGS: flags applied before the real ones.</summary>
     public const string EnvironmentVariable = "AKKAGUNICORN_CMD_ARGS";
@@ -20,6 +21,8 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
           -c, --config FILE     HOCON configuration file (every setting is in hocon/reference.conf)
           -h, --help            show this help
           --version             show the version
+          --check-config        check the configuration and the app, then exit 0 (valid) or 1
+          --print-config        print the effective configuration as HOCON and exit
         {string.Join("\n", SettingsCatalog.All.Values.Where(d => d.Flags.Length > 0).Select(d =>
             $"  {string.Join(", ", d.Flags),-40} sets '{d.Key}'"))}
 
@@ -31,7 +34,7 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
     {
         var all = (environmentArgs ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Concat(args).ToList();
         string? config = null;
-        bool help = false, version = false;
+        bool help = false, version = false, check = false, print = false;
         var overrides = new Dictionary<string, object>();
         var lists = new Dictionary<string, List<string>>();
         for (int i = 0; i < all.Count; i++)
@@ -53,6 +56,8 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
             {
                 case "-h" or "--help": help = true; continue;
                 case "--version": version = true; continue;
+                case "--check-config": check = true; continue;
+                case "--print-config": print = true; continue;
                 case "-c" or "--config": config = Value(); continue;
             }
             if (!arg.StartsWith('-') || arg == "-")
@@ -77,6 +82,6 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
                 overrides[definition.Key] = Value();
             }
         }
-        return new CommandLine(config, overrides, help, version);
+        return new CommandLine(config, overrides, help, version, check, print);
     }
 }

@@ -390,11 +390,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         {
             _phase = Phase.FinalSent;
             Emit(part, null);
-            _finalPushedPending = true;
-            if (_outbox.Count == 0) _finalPushed = true;
         }
-
-        private bool _finalPushedPending;
 
         private void Emit(ResponsePart part, TaskCompletionSource? ack)
         {
@@ -407,7 +403,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _ack = ack;
             if (ack is not null && ReferenceEquals(ack, _sendInFlight)) _sendInFlight = null;
             Push(_stage._out, part);
-            if (_finalPushedPending && _outbox.Count == 0 && IsFinal(part)) _finalPushed = true;
+            // The writer takes the final part on its next pull; only then may the response's buffer be reused.
+            if (IsFinal(part)) _finalPushed = true;
         }
 
         private static bool IsFinal(ResponsePart part) => part is ResponseStart { Final: true } or ResponseChunk { Final: true };
@@ -415,7 +412,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         /// <summary>The final part has been taken by the writer: the response is on its way.</summary>
         private void AfterResponse()
         {
-            _finalPushed = _finalPushedPending = false;
+            _finalPushed = false;
             if (_close) { CompleteStage(); return; }
             if (!_bodyComplete)
             {
