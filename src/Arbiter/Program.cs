@@ -79,6 +79,20 @@ public static class Program
             Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
         };
 
+        PidFile? pidFile = null;
+        if (settings.PidFile is { } pidPath)
+        {
+            try
+            {
+                pidFile = PidFile.Claim(pidPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"Error: {e.Message}");
+                return ConfigErrorExitCode;
+            }
+        }
+        using var ownedPidFile = pidFile;
         ListenerSet listeners;
         try
         {

@@ -9,8 +9,8 @@ public sealed class ConfigurationErrorTests
     public static TheoryData<string, string[], int, string> Cases => new()
     {
         { "unknown key in the file", ["-c", "{file}"], 1, "setting 'wokers' = '2': unknown setting" },
-        { "wrong type", ["--workers", "two"], 1, "setting 'workers' = 'two': expected a whole number from 1 to 1024" },
-        { "out of range", ["--workers", "0"], 1, "setting 'workers' = '0': expected a whole number from 1 to 1024" },
+        { "wrong type", ["--workers", "two"], 1, "setting 'workers' = 'two': expected a whole number from 1 to 1024 or 'auto'" },
+        { "out of range", ["--workers", "0"], 1, "setting 'workers' = '0': expected a whole number from 1 to 1024 or 'auto'" },
         { "bad choice", ["--header-map", "maybe"], 1, "setting 'header_map' = 'maybe': expected one of: drop, refuse, dangerous" },
         { "bad bind", ["--bind", "127.0.0.1:99999"], 1, "setting 'bind' = '127.0.0.1:99999': the port must be a number from 0 to 65535" },
         { "unknown flag", ["--wrokers", "2"], 1, "unknown option --wrokers" },
@@ -60,6 +60,9 @@ public sealed class ConfigurationErrorTests
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.Contains("workers = 3", server.Lines);
         Assert.Contains("keepalive = 7", server.Lines);
+        await using var auto = ServerProcess.Start(["--print-config", "--workers", "auto", Paths.Hello]);
+        Assert.Equal(0, await auto.WaitForExitAsync());
+        Assert.Contains($"workers = {2 * Environment.ProcessorCount + 1}", auto.Lines);
         Assert.Contains("bind = [\"127.0.0.1:8000\"]", server.Lines);
         File.Delete(file);
     }

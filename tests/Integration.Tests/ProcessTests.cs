@@ -163,6 +163,37 @@ public sealed class ProcessTests(ITestOutputHelper output)
         output.WriteLine($"{sent} requests, all answered, across {server.WorkerPids.Count} workers");
     }
 
+    [Fact]
+    public async Task The_pidfile_is_written_guarded_and_removed()
+    {
+        var pidfile = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.pid");
+        var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 1, output, "--pidfile", pidfile);
+        await using var _ = server;
+        Assert.Equal(server.Pid.ToString(), File.ReadAllText(pidfile).Trim());
+        await using (var second = ServerProcess.Start(["--bind", "127.0.0.1:0", "--pidfile", pidfile, Paths.Hello]))
+        {
+            Assert.Equal(1, await second.WaitForExitAsync());
+            Assert.Contains(second.Lines, l => l.Contains($"belongs to a running process (pid {server.Pid})"));
+        }
+        server.Signal(Posix.SIGTERM);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.False(File.Exists(pidfile));
+    }
+
+    [Fact]
+    public async Task Winch_retires_every_worker_and_keeps_the_arbiter()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "5");
+        server.Signal(28);
+        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2);
+        Assert.False(server.Process.HasExited);
+        Assert.DoesNotContain(server.WorkerPids, Posix.IsAlive);
+        server.Signal(21);
+        await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
+    }
+
     private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
 
     private static async Task<string> Run(string file, params string[] args)

@@ -37,6 +37,9 @@ public sealed record ServerSettings
     public TimeSpan HeartbeatInterval => Timeout == TimeSpan.Zero ? TimeSpan.FromSeconds(1)
         : TimeSpan.FromTicks(Math.Clamp(Timeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(1).Ticks));
 
+    /// <summary>The pidfile path, or null.</summary>
+    public string? PidFile => (string)Values["pidfile"] is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];
 

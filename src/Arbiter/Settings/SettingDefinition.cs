@@ -1,7 +1,8 @@
 namespace AkkaGunicorn.Arbiter.Settings;
 
 /// <summary>One setting: its HOCON key, command-line flags, type and allowed values.</summary>
-public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Flags, long Min = 0, long Max = long.MaxValue, string[]? Choices = null)
+public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Flags, long Min = 0, long Max = long.MaxValue, string[]? Choices = null,
+    Func<long>? Auto = null)
 {
     /// <summary>Checks a raw value and returns it normalised, or throws <see cref="ConfigException"/>.</summary>
     public object Validate(object raw)
@@ -13,8 +14,10 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
             case SettingKind.Integer:
             {
                 var text = AsText(raw);
+                if (Auto is not null && text.Equals("auto", StringComparison.OrdinalIgnoreCase)) return Auto();
                 if (!long.TryParse(text, out var n) || n < Min || n > Max)
-                    throw new ConfigException(Key, text, Max == long.MaxValue ? $"expected a whole number of at least {Min}" : $"expected a whole number from {Min} to {Max}");
+                    throw new ConfigException(Key, text, (Max == long.MaxValue ? $"expected a whole number of at least {Min}" : $"expected a whole number from {Min} to {Max}")
+                        + (Auto is null ? "" : " or 'auto'"));
                 return n;
             }
             case SettingKind.Boolean:

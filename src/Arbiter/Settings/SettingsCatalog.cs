@@ -7,7 +7,8 @@ public static class SettingsCatalog
     public static readonly IReadOnlyDictionary<string, SettingDefinition> All = new SettingDefinition[]
     {
         new("bind", SettingKind.List, ["-b", "--bind"]),
-        new("workers", SettingKind.Integer, ["-w", "--workers"], 1, 1024),
+        // Gunicorn's rule of thumb: two workers per core plus one.
+        new("workers", SettingKind.Integer, ["-w", "--workers"], 1, 1024, Auto: () => 2L * Environment.ProcessorCount + 1),
         new("worker_connections", SettingKind.Integer, ["--worker-connections"], 1, 1_000_000),
         new("backlog", SettingKind.Integer, ["--backlog"], 1, 65535),
         new("keepalive", SettingKind.Integer, ["--keep-alive", "--keepalive"], 0, 3600),
@@ -27,6 +28,7 @@ public static class SettingsCatalog
         new("casefold_http_method", SettingKind.Boolean, ["--casefold-http-method"]),
         new("strip_header_spaces", SettingKind.Boolean, ["--strip-header-spaces"]),
         new("header_map", SettingKind.Choice, ["--header-map"], Choices: ["drop", "refuse", "dangerous"]),
+        new("pidfile", SettingKind.Text, ["-p", "--pid", "--pidfile"]),
         new("app", SettingKind.Text, []),
     }.ToDictionary(d => d.Key);
 

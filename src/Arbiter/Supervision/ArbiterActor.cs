@@ -75,6 +75,13 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             BeginStop(graceful: false, "a worker could not boot", m.ExitCode);
         });
         Receive<ScaleWorkers>(OnScale);
+        Receive<RetireAllWorkers>(_ =>
+        {
+            if (_exitCode is not null) return;
+            _desired = 0;
+            foreach (var (_, supervisor) in _slots.Where(s => !_retiring.Contains(s.Supervisor)).ToList()) Retire(supervisor, "WINCH");
+            Log.Information("Number of workers: 0 (WINCH); the Arbiter keeps running");
+        });
         Receive<Shutdown>(m => BeginStop(m.Graceful, m.Reason, 0));
         Receive<ShutdownDeadlinePassed>(_ =>
         {

@@ -13,6 +13,9 @@ public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout
 /// <summary>Command: run <paramref name="Delta"/> more (or fewer) workers (TTIN, TTOU).</summary>
 public sealed record ScaleWorkers(int Delta);
 
+/// <summary>Command: retire every worker gracefully and keep the Arbiter (WINCH); TTIN starts workers again.</summary>
+public sealed record RetireAllWorkers;
+
 /// <summary>Event: a worker process was started in a slot.</summary>
 public sealed record WorkerSpawned(int Slot, int Pid);
 
