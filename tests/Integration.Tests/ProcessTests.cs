@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -192,6 +193,31 @@ public sealed class ProcessTests(ITestOutputHelper output)
         await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
+    }
+
+    [Fact]
+    public async Task Term_during_a_slow_upload_lets_it_complete()
+    {
+        var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--graceful-timeout", "20");
+        await using var _ = server;
+        using var client = new RawClient(server.Port);
+        // A first exchange proves the worker has accepted this connection (a connection still queued in the
+        // kernel when TERM arrives is another matter).
+        await client.SendAsync("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+        await client.ReadUntilAsync(b =>
+        {
+            int offset = 0;
+            return HttpResponseReader.TryRead(b, ref offset, out var first, connectionClosed: false);
+        });
+        await client.SendAsync("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello");
+        server.Signal(Posix.SIGTERM);
+        await server.WaitForLineAsync(new Regex(@"Draining \(shutting down|Draining \(received TERM"));
+        await client.SendAsync("world");
+        var response = HttpResponseReader.ReadAll(await client.ReadToEndAsync(TimeSpan.FromSeconds(20))).Single();
+        Assert.Equal(200, response.Status);
+        Assert.Equal("close", response.Header("Connection"));
+        Assert.Contains("\"body_length\":10", response.BodyText);
+        Assert.Equal(0, await server.WaitForExitAsync());
     }
 
     private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");

@@ -115,6 +115,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         protected override void OnTimer(object timerKey)
         {
             if (!IsIdle) return;
+            if (_stage.State.IsDraining) { OnDraining(); return; }
             var limit = _sawRequest ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
             if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds) CompleteStage();
         }
@@ -122,9 +123,13 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         /// <summary>Between requests, with nothing buffered, waiting on the client.</summary>
         private bool IsIdle => _mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in);
 
+        /// <summary>
+        /// Closes the connection if it is idle. A request the client already sent but we have not read yet
+        /// makes it busy, not idle: it gets served, with Connection: close.
+        /// </summary>
         private void OnDraining()
         {
-            if (IsIdle) CompleteStage();
+            if (IsIdle && _stage.Connection.HasUnreadInput?.Invoke() != true) CompleteStage();
         }
 
         /// <summary>Emits at most one element per pull.</summary>
@@ -287,10 +292,10 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             }
             if (_mode == Mode.Head && _input.IsEmpty)
             {
-                if (_stage.State.IsDraining) { CompleteStage(); return; }
                 _idleSince = Environment.TickCount64;
             }
             if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
+            if (_stage.State.IsDraining) OnDraining();
         }
 
         private void OnEndOfInput()

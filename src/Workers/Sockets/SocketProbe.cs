@@ -17,4 +17,17 @@ public static class SocketProbe
             return true;
         }
     }
+
+    /// <summary>Whether received bytes wait unread in the kernel.</summary>
+    public static bool HasUnreadInput(Socket socket)
+    {
+        try
+        {
+            return socket.Available > 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
 }
