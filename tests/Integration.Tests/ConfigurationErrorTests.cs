@@ -66,4 +66,13 @@ public sealed class ConfigurationErrorTests
         Assert.Contains("bind = [\"127.0.0.1:8000\"]", server.Lines);
         File.Delete(file);
     }
+
+    [Fact]
+    public async Task A_port_in_use_is_refused_not_shared()
+    {
+        await using var first = await ServerProcess.StartServingAsync(Paths.Hello, workers: 1);
+        await using var second = ServerProcess.Start(["--bind", $"127.0.0.1:{first.Port}", Paths.Hello]);
+        Assert.Equal(1, await second.WaitForExitAsync());
+        Assert.Contains(second.Lines, l => l.Contains($"cannot listen on 127.0.0.1:{first.Port}"));
+    }
 }

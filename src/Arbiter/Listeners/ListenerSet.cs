@@ -12,6 +12,7 @@ namespace AkkaGunicorn.Arbiter.Listeners;
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
+    private const int SolSocket = 1, SoReuseAddr = 2;
     private readonly List<(Socket Socket, string Name, string? UnixPath)> _sockets = [];
 
     /// <summary>The listeners as workers adopt them.</summary>
@@ -51,7 +52,9 @@ public sealed class ListenerSet : IDisposable
         {
             var ip = (IPEndPoint)address.EndPoint;
             socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR only, so a restart can bind while old connections sit in TIME_WAIT. .NET's ReuseAddress
+            // option would also set SO_REUSEPORT on Linux, letting a second server silently share the port.
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
         }
         try
