@@ -51,7 +51,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
                 }
             }
         });
-        while (Volatile.Read(ref successes) < 20) await Task.Delay(10);
+        await Eventually(() => Volatile.Read(ref successes) >= 20);
         var killedAt = Stopwatch.StartNew();
         Assert.True(Posix.Kill(victim, Posix.SIGKILL));
         var replaced = await server.WaitForLineAsync(new Regex($@"Booting worker with pid: (\d+) \(replacing pid {victim}\)"));
@@ -60,7 +60,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
         output.WriteLine($"replacement {replacement} serving {killedAt.ElapsedMilliseconds} ms after the kill");
         Assert.Contains(server.Lines, l => l.Contains($"Worker (pid:{victim}) was killed by signal KILL"));
         int before = Volatile.Read(ref successes), failedBefore = Volatile.Read(ref failures);
-        while (Volatile.Read(ref successes) < before + 50) await Task.Delay(10);
+        await Eventually(() => Volatile.Read(ref successes) >= before + 50);
         stop.Cancel();
         await load;
         // A request the victim had already accepted dies with it; none after the replacement may fail.
@@ -218,6 +218,17 @@ public sealed class ProcessTests(ITestOutputHelper output)
         Assert.Equal("close", response.Header("Connection"));
         Assert.Contains("\"body_length\":10", response.BodyText);
         Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    /// <summary>Waits for a condition that load makes true, with a deadline so a broken server fails the test instead of hanging it.</summary>
+    private static async Task Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 60 s");
+            await Task.Delay(10);
+        }
     }
 
     private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
