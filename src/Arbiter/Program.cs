@@ -143,6 +143,7 @@ public static class Program
             WorkerConnections = settings.WorkerConnections,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
             HeartbeatInterval = settings.HeartbeatInterval,
+            GracefulTimeout = settings.GracefulTimeout,
             Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
             ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
             Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",

@@ -200,15 +200,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
     {
         var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--graceful-timeout", "20");
         await using var _ = server;
-        using var client = new RawClient(server.Port);
-        // A first exchange proves the worker has accepted this connection (a connection still queued in the
-        // kernel when TERM arrives is another matter).
-        await client.SendAsync("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
-        await client.ReadUntilAsync(b =>
-        {
-            int offset = 0;
-            return HttpResponseReader.TryRead(b, ref offset, out var first, connectionClosed: false);
-        });
+        using var client = await AcceptedClientAsync(server);
         await client.SendAsync("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello");
         server.Signal(Posix.SIGTERM);
         await server.WaitForLineAsync(new Regex(@"Draining \(shutting down|Draining \(received TERM"));
@@ -218,6 +210,38 @@ public sealed class ProcessTests(ITestOutputHelper output)
         Assert.Equal("close", response.Header("Connection"));
         Assert.Contains("\"body_length\":10", response.BodyText);
         Assert.Equal(0, await server.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Term_to_one_worker_drains_it_and_the_arbiter_replaces_it()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--graceful-timeout", "20");
+        var victim = server.WorkerPids[0];
+        using var client = await AcceptedClientAsync(server);
+        await client.SendAsync("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello");
+        Assert.True(Posix.Kill(victim, Posix.SIGTERM));
+        await server.WaitForLineAsync(new Regex($@"\[{victim}\] \[INFO\] Draining \(received TERM\)"));
+        await client.SendAsync("world");
+        var response = HttpResponseReader.ReadAll(await client.ReadToEndAsync(TimeSpan.FromSeconds(20))).Single();
+        Assert.Equal(200, response.Status);
+        Assert.Equal("close", response.Header("Connection"));
+        await server.WaitForLineAsync(new Regex($@"Booting worker with pid: \d+ \(replacing pid {victim}\)"));
+    }
+
+    /// <summary>
+    /// A keep-alive connection that has completed one exchange, which proves a worker accepted it (a connection
+    /// still queued in the kernel when a worker drains would go to another worker).
+    /// </summary>
+    private static async Task<RawClient> AcceptedClientAsync(ServerProcess server)
+    {
+        var client = new RawClient(server.Port);
+        await client.SendAsync("GET /first HTTP/1.1\r\nHost: a\r\n\r\n");
+        await client.ReadUntilAsync(b =>
+        {
+            int offset = 0;
+            return HttpResponseReader.TryRead(b, ref offset, out var first, connectionClosed: false);
+        });
+        return client;
     }
 
     /// <summary>Waits for a condition that load makes true, with a deadline so a broken server fails the test instead of hanging it.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
@@ -73,7 +74,14 @@ public static class WorkerHost
         var system = ActorSystem.Create("worker", AkkaConfig);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
-        system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit), "worker");
+        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit), "worker");
+        // TERM sent to a worker alone (an operator, a process manager) drains it as Gunicorn's workers do;
+        // the Arbiter then replaces it. INT keeps .NET's default: exit at once.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            worker.Tell(new Drain(options.Secret, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
+        });
         int code = await exit.Task;
         // The listening sockets stay open until the process ends: closing them here could shut the shared
         // queue down for every process that holds it.

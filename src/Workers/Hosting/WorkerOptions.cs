@@ -34,6 +34,9 @@ public sealed record WorkerOptions
     /// <summary>Requests after which the worker asks to be replaced (<c>max_requests</c> plus jitter); 0 never.</summary>
     public long MaxRequests { get; init; }
 
+    /// <summary>How long in-flight requests get when this worker is sent TERM directly (<c>graceful_timeout</c>).</summary>
+    public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often to heartbeat.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
