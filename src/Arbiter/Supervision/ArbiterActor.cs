@@ -26,7 +26,8 @@ public sealed record ArbiterOptions(int Workers, TimeSpan GracefulTimeout, IWork
 /// <summary>
 /// The master: keeps the wanted number of slots, each a back-off supervisor over one <see cref="WorkerProcess"/>,
 /// so that a crashed worker is replaced by supervision and a crash loop slows down instead of spinning.
-/// It authenticates registrations, routes worker messages to the slot that owns the PID, scales on
+/// It authenticates registrations and hands each to the slot that owns the PID (the worker then talks to
+/// that slot's <see cref="WorkerProcess"/>), scales on
 /// TTIN/TTOU, recycles a worker that reached its request quota (starting the replacement first), and
 /// stops the server (gracefully or quickly) on command or when a worker cannot boot.
 /// </summary>
@@ -38,7 +39,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, int> _deadPidBySlot = new();
     // Slots in the order they were started; the oldest is retired first (as Gunicorn's TTOU does).
     private readonly List<(int Slot, IActorRef Supervisor)> _slots = [];
-    // A new slot's number → the worker it replaces once it serves (max_requests recycling).
+    // A new slot's number → the slot it replaces once it serves (max_requests recycling).
     private readonly Dictionary<int, IActorRef> _replacing = new();
     private readonly HashSet<IActorRef> _retiring = [];
     private int _desired, _lastSlot;
@@ -63,8 +64,6 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerSpawned>(OnSpawned);
         Receive<Register>(OnRegister);
         Receive<WorkerBooted>(OnBooted);
-        Receive<Heartbeat>(m => RouteByPid(m.Pid, m));
-        Receive<Drained>(m => RouteByPid(m.Pid, m));
         Receive<QuotaReached>(OnQuotaReached);
         Receive<WorkerExited>(OnExited);
         Receive<WorkerBootFailed>(m =>
@@ -115,14 +114,13 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         return slot;
     }
 
-    private void Retire(IActorRef slotOrProcess, string reason)
+    /// <summary>Retires a slot gracefully; its back-off supervisor passes the command to the worker process.</summary>
+    private void Retire(IActorRef supervisor, string reason)
     {
-        _retiring.Add(slotOrProcess);
-        slotOrProcess.Tell(new RetireWorker(reason, Graceful: true, _options.GracefulTimeout));
+        _retiring.Add(supervisor);
+        supervisor.Tell(new RetireWorker(reason, Graceful: true, _options.GracefulTimeout));
         // A slot waiting out a back-off has no process to retire; stop it at the deadline either way.
-        var supervisor = _slots.FirstOrDefault(s => s.Supervisor.Equals(slotOrProcess) || s.Supervisor.Path.Equals(slotOrProcess.Path.Parent)).Supervisor;
-        if (supervisor is not null)
-            Timers.StartSingleTimer($"retire-{supervisor.Path.Name}", new StopSlotIfAlive(supervisor), _options.GracefulTimeout + TimeSpan.FromSeconds(3));
+        Timers.StartSingleTimer($"retire-{supervisor.Path.Name}", new StopSlotIfAlive(supervisor), _options.GracefulTimeout + TimeSpan.FromSeconds(3));
     }
 
     private void OnSpawned(WorkerSpawned m)
@@ -156,9 +154,12 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
 
     private void OnQuotaReached(QuotaReached m)
     {
-        if (_exitCode is not null || !_processes.TryGetValue(m.Pid, out var process) || _replacing.ContainsValue(process)) return;
+        if (_exitCode is not null || !_processes.TryGetValue(m.Pid, out var process)) return;
+        // The process actor's parent is its slot's back-off supervisor.
+        var slot = _slots.FirstOrDefault(s => s.Supervisor.Path.Equals(process.Path.Parent)).Supervisor;
+        if (slot is null || _replacing.ContainsValue(slot) || _retiring.Contains(slot)) return;
         Log.Information("Worker (pid:{Pid}) served {Served} requests (max_requests): starting its replacement", m.Pid, m.Served);
-        _replacing[StartSlot()] = process;
+        _replacing[StartSlot()] = slot;
     }
 
     private void OnScale(ScaleWorkers m)
@@ -194,11 +195,6 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
         Log.Error("Worker (pid:{Pid}) {How}", m.Pid, m.How);
         _deadPidBySlot[m.Slot] = m.Pid;
-    }
-
-    private void RouteByPid(int pid, object message)
-    {
-        if (_processes.TryGetValue(pid, out var process)) process.Forward(message);
     }
 
     private void BeginStop(bool graceful, string reason, int exitCode)

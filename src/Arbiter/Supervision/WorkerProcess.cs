@@ -29,9 +29,6 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The last heartbeat, if any.</summary>
-    public Heartbeat? LastHeartbeat { get; private set; }
-
     /// <summary>Props for one worker slot's process.</summary>
     public static Props Props(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret, TimeSpan timeout) =>
         Akka.Actor.Props.Create(() => new WorkerProcess(slot, generation, launcher, arbiter, secret, timeout));
@@ -60,11 +57,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             if (_timeout > TimeSpan.Zero)
                 Timers.StartPeriodicTimer(LivenessTimer, new CheckLiveness(), TimeSpan.FromTicks(Math.Max(_timeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks)));
         });
-        Receive<Heartbeat>(m =>
-        {
-            LastHeartbeat = m;
-            _lastHeard = DateTime.UtcNow;
-        });
+        Receive<Heartbeat>(_ => _lastHeard = DateTime.UtcNow);
         Receive<CheckLiveness>(_ =>
         {
             if (_timedOut || _retiring || DateTime.UtcNow - _lastHeard <= _timeout) return;

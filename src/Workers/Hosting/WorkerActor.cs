@@ -147,7 +147,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private Task<NotUsed> Serve(Socket socket)
     {
         if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
-        var connection = new ConnectionInfo(socket.RemoteEndPoint, socket.LocalEndPoint, () => SocketProbe.IsPeerGone(socket), () => SocketProbe.HasUnreadInput(socket));
+        var connection = SocketProbe.Describe(socket);
         _state.ConnectionOpened();
         try
         {

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using AkkaGunicorn.Http.Server;
 
 namespace AkkaGunicorn.Workers.Sockets;
 
@@ -30,4 +31,8 @@ public static class SocketProbe
             return false;
         }
     }
+
+    /// <summary>What the HTTP stages may know of this connection: its endpoints and the two probes above.</summary>
+    public static ConnectionInfo Describe(Socket socket) =>
+        new(socket.RemoteEndPoint, socket.LocalEndPoint, () => IsPeerGone(socket), () => HasUnreadInput(socket));
 }

@@ -33,7 +33,7 @@ public sealed class InProcessServer : IAsyncDisposable
             .To(Sink.ForEach<Socket>(socket =>
             {
                 socket.NoDelay = true;
-                var info = new ConnectionInfo(socket.RemoteEndPoint, socket.LocalEndPoint, () => SocketProbe.IsPeerGone(socket), () => SocketProbe.HasUnreadInput(socket));
+                var info = SocketProbe.Describe(socket);
                 State.ConnectionOpened();
                 Source.FromGraph(new SocketSource(socket))
                     .Via(HttpServerBlueprint.Create(app, opts, State, info))
