@@ -6,5 +6,5 @@ namespace AkkaGunicorn.Http.Server;
 /// <param name="RemoteEndPoint">The peer.</param>
 /// <param name="LocalEndPoint">The listening address the peer reached.</param>
 /// <param name="IsClientGone">Probes, without reading, whether the peer has closed; polled while an app runs.</param>
-/// <param name="HasUnreadInput">Probes whether bytes wait unread in the kernel: a draining server must not close such a connection as idle.</param>
+/// <param name="HasUnreadInput">Probes whether bytes wait unread in the kernel: such a connection is busy, not idle, and is not closed for idleness.</param>
 public sealed record ConnectionInfo(EndPoint? RemoteEndPoint, EndPoint? LocalEndPoint, Func<bool>? IsClientGone = null, Func<bool>? HasUnreadInput = null);

@@ -6,14 +6,11 @@ namespace AkkaGunicorn.Http.Server;
 /// </summary>
 public sealed class ServerState
 {
-    private readonly CancellationTokenSource _draining = new();
+    private volatile bool _draining;
     private long _served, _inFlight, _connections;
 
-    /// <summary>Cancelled when the worker starts draining: idle connections close, busy ones answer with Connection: close.</summary>
-    public CancellationToken Draining => _draining.Token;
-
-    /// <summary>Whether draining has begun.</summary>
-    public bool IsDraining => _draining.IsCancellationRequested;
+    /// <summary>Whether draining has begun: responses then carry Connection: close, and idle connections close after the keep-alive time.</summary>
+    public bool IsDraining => _draining;
 
     /// <summary>Requests completed.</summary>
     public long RequestsServed => Interlocked.Read(ref _served);
@@ -25,7 +22,7 @@ public sealed class ServerState
     public long OpenConnections => Interlocked.Read(ref _connections);
 
     /// <summary>Begins draining.</summary>
-    public void BeginDraining() => _draining.Cancel();
+    public void BeginDraining() => _draining = true;
 
     internal void RequestStarted() => Interlocked.Increment(ref _inFlight);
 

@@ -11,8 +11,8 @@ namespace AkkaGunicorn.Http.Stages;
 /// Bytes from the socket in, <see cref="RequestPart"/>s out: an optional PROXY preamble, then per request
 /// a head, its body chunks and its end. It parses only when pulled, so an app that does not read its body
 /// holds the client back. Input is used in place; only a partial head or chunk line is copied aside.
-/// It closes the connection (completes) when idle past the keep-alive timeout, when the server drains
-/// while idle, after a request that does not keep the connection alive, and after a refusal.
+/// It closes the connection (completes) when idle past the keep-alive timeout, after a request that does not
+/// keep the connection alive, and after a refusal.
 /// </summary>
 public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo connection)
     : GraphStage<FlowShape<ReadOnlyMemory<byte>, RequestPart>>
@@ -101,8 +101,6 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
 
         public override void PreStart()
         {
-            var onDrain = GetAsyncCallback(OnDraining);
-            _stage.State.Draining.Register(() => onDrain());
             // One periodic check per connection rather than a timer per request: scheduling and cancelling
             // a timer for every keep-alive wait costs more than parsing the request.
             var options = _stage.Options;
@@ -112,25 +110,23 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             _idleSince = Environment.TickCount64;
         }
 
+        /// <summary>
+        /// Closes a connection idle for longer than allowed: the keep-alive time after a request, the first-request
+        /// timeout before one (the keep-alive time too while the server drains). A draining server does not close
+        /// idle connections at once: a busy client sends its next request within the keep-alive time, gets it
+        /// answered with Connection: close, and so never sees its connection dropped between requests. Bytes
+        /// already waiting in the kernel make a connection busy, not idle.
+        /// </summary>
         protected override void OnTimer(object timerKey)
         {
             if (!IsIdle) return;
-            if (_stage.State.IsDraining) { OnDraining(); return; }
-            var limit = _sawRequest ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
-            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds) CompleteStage();
+            var limit = _sawRequest || _stage.State.IsDraining ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
+            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds && _stage.Connection.HasUnreadInput?.Invoke() != true)
+                CompleteStage();
         }
 
         /// <summary>Between requests, with nothing buffered, waiting on the client.</summary>
         private bool IsIdle => _mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in);
-
-        /// <summary>
-        /// Closes the connection if it is idle. A request the client already sent but we have not read yet
-        /// makes it busy, not idle: it gets served, with Connection: close.
-        /// </summary>
-        private void OnDraining()
-        {
-            if (IsIdle && _stage.Connection.HasUnreadInput?.Invoke() != true) CompleteStage();
-        }
 
         /// <summary>Emits at most one element per pull.</summary>
         private void Produce()
@@ -295,7 +291,6 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 _idleSince = Environment.TickCount64;
             }
             if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
-            if (_stage.State.IsDraining) OnDraining();
         }
 
         private void OnEndOfInput()
