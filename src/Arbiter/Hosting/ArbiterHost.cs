@@ -43,7 +43,7 @@ public static class ArbiterHost
                 {
                     var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
                     var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, () => configuration);
-                    var arbiter = system.ActorOf(ArbiterActor.Props(new ArbiterOptions(settings.Workers, settings.GracefulTimeout, launcher, secret, exit) { Timeout = settings.Timeout }), "arbiter");
+                    var arbiter = system.ActorOf(ArbiterActor.Props(new ArbiterOptions(settings.Workers, settings.GracefulTimeout, launcher, secret, exit) { Timeout = settings.Timeout, CloseListeners = listeners.CloseDescriptors }), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);
                 });
         });

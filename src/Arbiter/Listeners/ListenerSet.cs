@@ -77,6 +77,15 @@ public sealed class ListenerSet : IDisposable
         _sockets.Add((socket, name, unixPath));
     }
 
+    /// <summary>
+    /// Closes this process's descriptors. The sockets live on in the workers that inherited them; Unix socket
+    /// files stay until <see cref="Dispose"/>.
+    /// </summary>
+    public void CloseDescriptors()
+    {
+        foreach (var (socket, _, _) in _sockets) socket.Dispose();
+    }
+
     /// <summary>Closes the sockets and removes Unix socket files.</summary>
     public void Dispose()
     {

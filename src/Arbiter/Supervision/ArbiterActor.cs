@@ -21,6 +21,9 @@ public sealed record ArbiterOptions(int Workers, TimeSpan GracefulTimeout, IWork
 
     /// <summary>How long a worker may go without a heartbeat before it is aborted; zero disables the check.</summary>
     public TimeSpan Timeout { get; init; }
+
+    /// <summary>Closes the Arbiter's own listening descriptors when the server stops (the workers hold theirs).</summary>
+    public Action CloseListeners { get; init; } = () => { };
 }
 
 /// <summary>
@@ -204,7 +207,10 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Log.Information("{Kind}: {Reason}", graceful ? "Graceful stop" : "Quick stop", reason);
         if (_slots.Count == 0) { Finish(exitCode); return; }
         var timeout = graceful ? _options.GracefulTimeout : TimeSpan.Zero;
-        foreach (var (_, slot) in _slots) slot.Tell(new RetireWorker(reason, graceful, timeout));
+        foreach (var (_, slot) in _slots) slot.Tell(new RetireWorker(reason, graceful, timeout, SweepBacklog: true));
+        // The listening socket dies with the last descriptor: let that be the last worker's, right after its
+        // final sweep of the queue, so that nothing waits in a queue that nobody will accept from.
+        _options.CloseListeners();
         // A slot waiting out a back-off has no process to retire: stop such slots at the deadline.
         Timers.StartSingleTimer("shutdown", new ShutdownDeadlinePassed(), timeout + TimeSpan.FromSeconds(3));
     }

@@ -7,8 +7,11 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// <summary>Command: stop the whole server, gracefully (TERM) or quickly (INT, QUIT).</summary>
 public sealed record Shutdown(bool Graceful, string Reason);
 
-/// <summary>Command: stop this worker; gracefully lets it finish in-flight requests within the timeout.</summary>
-public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout);
+/// <summary>
+/// Command: stop this worker; gracefully lets it finish in-flight requests within the timeout.
+/// <paramref name="SweepBacklog"/>: the whole server stops, so the worker first takes what the kernel has queued.
+/// </summary>
+public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout, bool SweepBacklog = false);
 
 /// <summary>Command: run <paramref name="Delta"/> more (or fewer) workers (TTIN, TTOU).</summary>
 public sealed record ScaleWorkers(int Delta);

@@ -104,7 +104,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             _process!.Kill();
             return;
         }
-        _worker.Tell(new Drain(_secret, m.Reason, (long)m.Timeout.TotalMilliseconds));
+        _worker.Tell(new Drain(_secret, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
         Timers.StartSingleTimer(RetireTimer, new RetireDeadlinePassed(), m.Timeout + TimeSpan.FromSeconds(2));
     }
 

@@ -27,7 +27,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
     private readonly DateTime _registerDeadline;
     private IActorRef? _arbiter;
-    private UniqueKillSwitch? _accepting;
+    private readonly AcceptSwitch _accepting = new();
     private DateTime _drainDeadline;
 
     /// <inheritdoc />
@@ -37,6 +37,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private sealed record SendHeartbeat;
     private sealed record CheckDrained;
     private sealed record QuotaHit;
+    private sealed record AcceptingStopped;
 
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
@@ -107,9 +108,17 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
             _state.BeginDraining();
-            _accepting?.Shutdown();
             _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
+            // Count connections only once no accept can still bring one in.
+            _accepting.StopAsync(m.SweepBacklog).PipeTo(Self, success: () => new AcceptingStopped());
+        });
+        Receive<AcceptingStopped>(_ =>
+        {
+            // Our descriptors go; the queue lives on in the Arbiter and the siblings while they keep theirs.
+            // A descriptor inherited without FD_CLOEXEC is closed, never shut down, by Socket.Dispose.
+            foreach (var listener in _listeners) listener.Dispose();
             Timers.StartPeriodicTimer(DrainTimer, new CheckDrained(), TimeSpan.FromMilliseconds(50));
+            Self.Tell(new CheckDrained());
         });
         Receive<CheckDrained>(_ =>
         {
@@ -127,21 +136,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void StartAccepting()
     {
-        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, Straggle))).ToList();
+        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle))).ToList();
         var accepted = sources.Count == 1
             ? sources[0]
             : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
-        var (killSwitch, done) = accepted
-            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
+        var done = accepted
             .SelectAsyncUnordered(_options.WorkerConnections, Serve)
-            .ToMaterialized(Sink.Ignore<NotUsed>(), Keep.Both)
-            .Run(_materializer);
-        _accepting = killSwitch;
+            .RunWith(Sink.Ignore<NotUsed>(), _materializer);
         done.ContinueWith(t => Log.Error(t.Exception!.GetBaseException(), "The accept stream failed"), TaskContinuationOptions.OnlyOnFaulted);
         Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));
     }
 
-    /// <summary>A connection the accept stage got after it stopped: serve it rather than reset it.</summary>
+    /// <summary>A connection an accept stage got after its stream went away: serve it rather than reset it.</summary>
     private void Straggle(Socket socket) => _ = Serve(socket);
 
     private Task<NotUsed> Serve(Socket socket)

@@ -18,6 +18,8 @@ public sealed class SerilogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILog
         Receive<Akka.Event.LogEvent>(Write);
     }
 
+    private const string DisassociatedException = "EndpointDisassociatedException";
+
     private static void Write(Akka.Event.LogEvent e)
     {
         var level = e switch
@@ -28,6 +30,12 @@ public sealed class SerilogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILog
             _ => LogEventLevel.Debug,
         };
         var cause = (e as Error)?.Cause;
-        Serilog.Log.Write(level, cause, "{Message}", e.Message is LogMessage m ? m.ToString() : e.Message?.ToString());
+        var text = e.Message is LogMessage m ? m.ToString() : e.Message?.ToString();
+        // Every worker exit ends its association, and Akka.Remote reports that as a failure; the Arbiter
+        // already says how each worker exited, so these are noise unless one is debugging remoting.
+        if (cause?.GetType().Name == DisassociatedException || text?.Contains(DisassociatedException) == true
+            || text?.Contains("from connection group") == true)
+            level = LogEventLevel.Debug;
+        Serilog.Log.Write(level, cause, "{Message}", text);
     }
 }

@@ -30,7 +30,9 @@ public sealed record Heartbeat(int Pid, long Served, long InFlight, long Connect
 /// <param name="Secret">Proves the sender is the Arbiter.</param>
 /// <param name="Reason">Why, for the log.</param>
 /// <param name="TimeoutMs">How long in-flight requests may take.</param>
-public sealed record Drain(string Secret, string Reason, long TimeoutMs);
+/// <param name="SweepBacklog">Whether to take, before it stops accepting, every connection already queued on
+/// the listening sockets: set when the whole server stops, so that nobody else would serve them.</param>
+public sealed record Drain(string Secret, string Reason, long TimeoutMs, bool SweepBacklog = false);
 
 /// <summary>Worker → Arbiter: drained; exiting now.</summary>
 /// <param name="Pid">The worker's process id.</param>

@@ -8,13 +8,19 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// <summary>
 /// Connections accepted from a listening socket this process shares with its Arbiter and siblings.
 /// It accepts only when pulled, so a worker at its connection limit leaves new connections in the
-/// shared kernel queue for a sibling. Stopping the stage cannot withdraw an accept already under
-/// way; a connection that accept still delivers is handed to <paramref name="straggler"/> rather
-/// than dropped, so that a draining worker never resets a connection the kernel gave it.
+/// shared kernel queue for a sibling.
+/// <para>
+/// It stops when its <see cref="AcceptSwitch"/> says so, and only once the accept under way has given its
+/// answer: the accept is cancelled, and a connection it took regardless is pushed and served. With
+/// <see cref="AcceptSwitch.SweepBacklog"/> it then takes, without waiting, every connection the kernel has
+/// already queued, and closes its descriptor. Should the stream downstream go away first, a connection still arriving goes to
+/// <paramref name="straggler"/>: a worker never resets a connection the kernel gave it.
+/// </para>
 /// </summary>
-public sealed class ConnectionSource(Socket listener, Action<Socket> straggler) : GraphStage<SourceShape<Socket>>
+public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch, Action<Socket> straggler) : GraphStage<SourceShape<Socket>>
 {
     internal readonly Socket Listener = listener;
+    internal readonly AcceptSwitch Switch = acceptSwitch;
     internal readonly Action<Socket> Straggler = straggler;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
     private readonly Outlet<Socket> _out = new("ConnectionSource.out");
@@ -28,76 +34,127 @@ public sealed class ConnectionSource(Socket listener, Action<Socket> straggler) 
     private sealed class Logic : TimerGraphStageLogic, IOutHandler
     {
         private readonly ConnectionSource _stage;
-        private readonly SocketAsyncEventArgs _args = new();
-        private readonly object _gate = new();
-        private bool _stopped;
+        private readonly TaskCompletionSource _stopped;
+        // Linked to the switch, and cancelled on its own when downstream goes away.
+        private readonly CancellationTokenSource _cancel;
+        private readonly Action<Task<Socket>> _onAccepted;
+        private readonly Action _onStopRequested;
+        private CancellationTokenRegistration _registration;
+        private bool _pending, _sweeping, _orphaned;
 
         public Logic(ConnectionSource stage) : base(stage.Shape)
         {
             _stage = stage;
-            var onAccepted = GetAsyncCallback(OnAccepted);
-            _args.Completed += (_, _) =>
-            {
-                lock (_gate)
-                {
-                    if (!_stopped) { onAccepted(); return; }
-                }
-                HandOff();
-            };
+            _stopped = stage.Switch.Track();
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(stage.Switch.StopRequested);
+            _onAccepted = GetAsyncCallback<Task<Socket>>(OnAccepted);
+            _onStopRequested = GetAsyncCallback(OnStopRequested);
             SetHandler(stage._out, this);
         }
 
-        public void OnPull() => Accept();
+        public override void PreStart() => _registration = _stage.Switch.StopRequested.UnsafeRegister(_ => _onStopRequested(), null);
 
-        public void OnDownstreamFinish(Exception cause) => CompleteStage();
+        public void OnPull()
+        {
+            if (_sweeping) SweepOne();
+            else if (_cancel.IsCancellationRequested) StopAccepting();
+            else Accept();
+        }
+
+        public void OnDownstreamFinish(Exception cause)
+        {
+            if (!_pending) { CompleteStage(); return; }
+            // Stay until the pending accept answers; what it brings goes to the straggler handler.
+            _orphaned = true;
+            SetKeepGoing(true);
+            _cancel.Cancel();
+        }
 
         public override void PostStop()
         {
-            lock (_gate) _stopped = true;
+            _registration.Dispose();
+            _cancel.Dispose();
+            _stopped.TrySetResult();
         }
 
-        protected override void OnTimer(object timerKey) => Accept();
+        protected override void OnTimer(object timerKey)
+        {
+            if (_cancel.IsCancellationRequested) StopAccepting();
+            else Accept();
+        }
+
+        private void OnStopRequested()
+        {
+            // With an accept pending, its cancelled (or successful) answer moves us on; without one,
+            // nothing would: there is no demand (the worker is at its connection limit) or a retry waits.
+            if (_pending) return;
+            CancelTimer("retry");
+            if (IsAvailable(_stage._out)) StopAccepting();
+            else if (!_stage.Switch.SweepBacklog) CompleteStage();
+        }
 
         private void Accept()
         {
-            _args.AcceptSocket = null;
-            bool pending;
+            Task<Socket> accept;
             try
             {
-                pending = _stage.Listener.AcceptAsync(_args);
+                accept = _stage.Listener.AcceptAsync(_cancel.Token).AsTask();
             }
             catch (ObjectDisposedException)
             {
                 CompleteStage();
                 return;
             }
-            if (!pending) OnAccepted();
+            if (accept.IsCompleted) { OnAccepted(accept); return; }
+            _pending = true;
+            accept.ContinueWith(_onAccepted, TaskContinuationOptions.ExecuteSynchronously);
         }
 
-        private void OnAccepted()
+        private void OnAccepted(Task<Socket> accept)
         {
-            switch (_args.SocketError)
+            _pending = false;
+            if (accept.IsCompletedSuccessfully)
             {
-                case SocketError.Success:
-                    var socket = _args.AcceptSocket!;
-                    _args.AcceptSocket = null;
-                    Push(_stage._out, socket);
-                    return;
-                case SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket:
-                    CompleteStage();
-                    return;
-                default:
-                    // EMFILE, ECONNABORTED and friends are transient: back off rather than spin.
-                    Log.Warning("accept() failed on {0}: {1}; retrying", _stage.Listener.LocalEndPoint, _args.SocketError);
-                    ScheduleOnce("retry", RetryDelay);
-                    return;
+                if (_orphaned) { _stage.Straggler(accept.Result); CompleteStage(); }
+                else Push(_stage._out, accept.Result);
+                return;
             }
+            if (_orphaned) { CompleteStage(); return; }
+            if (accept.IsCanceled) { StopAccepting(); return; }
+            var error = (accept.Exception!.GetBaseException() as SocketException)?.SocketErrorCode;
+            if (error is null or SocketError.OperationAborted or SocketError.Shutdown or SocketError.NotSocket or SocketError.InvalidArgument)
+            {
+                CompleteStage();
+                return;
+            }
+            // EMFILE, ECONNABORTED and friends are transient: back off rather than spin.
+            Log.Warning("accept() failed on {0}: {1}; retrying", _stage.Listener.LocalEndPoint, error);
+            ScheduleOnce("retry", RetryDelay);
         }
 
-        private void HandOff()
+        /// <summary>Called with demand, once no accept is pending and the switch is off.</summary>
+        private void StopAccepting()
         {
-            if (_args.SocketError == SocketError.Success && _args.AcceptSocket is { } socket) _stage.Straggler(socket);
-            _args.Dispose();
+            if (!_stage.Switch.SweepBacklog) { CompleteStage(); return; }
+            _sweeping = true;
+            SweepOne();
+        }
+
+        private void SweepOne()
+        {
+            try
+            {
+                _stage.Listener.Blocking = false;
+                Push(_stage._out, _stage.Listener.Accept());
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // EAGAIN: the queue is empty (anything else: nothing more can be taken either). A sweep is for a
+                // stopping server, which nobody else will serve: close our descriptor in the same breath, so that
+                // the queue, once the last one is gone, has no window to take connections nobody will accept.
+                _stage.Listener.Dispose();
+                CompleteStage();
+            }
         }
     }
 }

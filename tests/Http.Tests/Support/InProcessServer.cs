@@ -17,7 +17,7 @@ public sealed class InProcessServer : IAsyncDisposable
 {
     private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
     private readonly ActorSystem _system;
-    private readonly UniqueKillSwitch _accepting;
+    private readonly AcceptSwitch _accepting = new();
 
     public InProcessServer(IHttpApp app, HttpServerOptions? options = null, ServerState? state = null)
     {
@@ -28,8 +28,7 @@ public sealed class InProcessServer : IAsyncDisposable
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         var materializer = _system.Materializer();
         var opts = options ?? new HttpServerOptions();
-        _accepting = Source.FromGraph(new ConnectionSource(_listener, s => s.Dispose()))
-            .ViaMaterialized(KillSwitches.Single<Socket>(), Keep.Right)
+        Source.FromGraph(new ConnectionSource(_listener, _accepting, s => s.Dispose()))
             .To(Sink.ForEach<Socket>(socket =>
             {
                 socket.NoDelay = true;
@@ -50,7 +49,7 @@ public sealed class InProcessServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _accepting.Shutdown();
+        await _accepting.StopAsync(sweepBacklog: false);
         _listener.Dispose();
         await _system.Terminate();
     }
