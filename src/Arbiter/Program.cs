@@ -74,10 +74,7 @@ public static class Program
             Console.WriteLine($"Configuration OK; app {app}");
             return 0;
         }
-        var effective = settings with
-        {
-            Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
-        };
+        var effective = WithApp(settings, app);
 
         PidFile? pidFile = null;
         if (settings.PidFile is { } pidPath)
@@ -109,9 +106,31 @@ public static class Program
             foreach (var name in listeners.Names)
                 Log.Information("Listening at: {Url} ({Pid})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId);
             Log.Information("Using worker: akka.streams ({App})", app);
-            return await ArbiterHost.RunAsync(effective, listeners);
+            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective));
         }
     }
+
+    /// <summary>
+    /// Reads the configuration again for a reload and checks the app, as at start. Throws when either is
+    /// unusable. Listening addresses are the Arbiter's for its lifetime: a changed bind is reported and kept.
+    /// </summary>
+    private static ServerSettings Reread(CommandLine commandLine, ServerSettings running)
+    {
+        var settings = SettingsLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
+        var app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
+        AppLoader.FindType(app, collectible: true);
+        var binds = (IReadOnlyList<string>)running.Values["bind"];
+        if (!((IReadOnlyList<string>)settings.Values["bind"]).SequenceEqual(binds))
+            Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart or an upgrade (USR2)",
+                settings.Values["bind"], binds);
+        var values = new Dictionary<string, object>(settings.Values) { ["bind"] = binds };
+        return WithApp(settings with { Values = values }, app);
+    }
+
+    private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
+    {
+        Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
+    };
 
     private static async Task<int> RunWorkerAsync()
     {

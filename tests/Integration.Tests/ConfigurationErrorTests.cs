@@ -75,4 +75,24 @@ public sealed class ConfigurationErrorTests
         Assert.Equal(1, await second.WaitForExitAsync());
         Assert.Contains(second.Lines, l => l.Contains($"cannot listen on 127.0.0.1:{first.Port}"));
     }
+
+    [Fact]
+    public async Task A_worker_that_cannot_construct_the_app_stops_the_server_with_exit_code_4()
+    {
+        // The Arbiter's own check finds the type; only a worker constructing it sees it fail.
+        var breakFile = Path.GetTempFileName();
+        try
+        {
+            await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "2", Paths.Fragile], environment:
+                new Dictionary<string, string> { ["FRAGILE_BREAK_FILE"] = breakFile });
+            Assert.Equal(4, await server.WaitForExitAsync());
+            Assert.Contains(server.Lines, l => l.Contains("constructor threw InvalidOperationException: Fragile is broken"));
+            Assert.Contains(server.Lines, l => l.Contains("App failed to load in worker"));
+            Assert.Equal(1, server.Lines.Count(l => l.Contains("Quick stop")));
+        }
+        finally
+        {
+            File.Delete(breakFile);
+        }
+    }
 }

@@ -14,12 +14,95 @@ public sealed class SupervisionTests : TestKit
     private readonly FakeLauncher _launcher = new();
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IActorRef StartArbiter(int workers) =>
-        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(workers, TimeSpan.FromSeconds(5), _launcher, Secret, _exit)
+    private IActorRef StartArbiter(int workers, Func<WorkerPlan>? reload = null) =>
+        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(new WorkerPlan(workers, TimeSpan.FromSeconds(5)), _launcher, Secret, _exit)
         {
             MinBackoff = TimeSpan.FromMilliseconds(10),
             MaxBackoff = TimeSpan.FromMilliseconds(50),
+            Reload = reload ?? (() => throw new InvalidOperationException("no reload in this test")),
         }));
+
+    /// <summary>Registers a launched worker as this test's actor, which then receives what the Arbiter tells it.</summary>
+    private FakeHandle Boot(IActorRef arbiter, FakeHandle handle)
+    {
+        arbiter.Tell(new Register(Secret, handle.Pid, handle.Plan.Generation), TestActor);
+        ExpectMsg<Registered>();
+        return handle;
+    }
+
+    private async Task<List<FakeHandle>> BootAll(IActorRef arbiter, int count)
+    {
+        var handles = new List<FakeHandle>();
+        for (int i = 0; i < count; i++) handles.Add(Boot(arbiter, await _launcher.NextAsync()));
+        return handles;
+    }
+
+    [Fact]
+    public async Task A_generation_reload_drains_the_old_workers_only_once_every_new_one_serves()
+    {
+        var arbiter = StartArbiter(2, () => new WorkerPlan(3, TimeSpan.FromSeconds(5)) { Configuration = "new" });
+        var old = await BootAll(arbiter, 2);
+        arbiter.Tell(new Reload("test"));
+        var fresh = new List<FakeHandle>();
+        for (int i = 0; i < 3; i++) fresh.Add(await _launcher.NextAsync());
+        Assert.All(fresh, h => Assert.Equal((2, "new"), (h.Plan.Generation, h.Plan.Configuration)));
+        Boot(arbiter, fresh[0]);
+        Boot(arbiter, fresh[1]);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Boot(arbiter, fresh[2]);
+        Assert.Equal("reload", ExpectMsg<Drain>().Reason);
+        Assert.Equal("reload", ExpectMsg<Drain>().Reason);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        foreach (var handle in old) handle.Exit(0);
+        Assert.False(_exit.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_rolling_reload_replaces_one_worker_at_a_time()
+    {
+        var arbiter = StartArbiter(2, () => new WorkerPlan(2, TimeSpan.FromSeconds(5)) { Strategy = ReloadStrategy.Rolling });
+        await BootAll(arbiter, 2);
+        arbiter.Tell(new Reload("test"));
+        var first = await _launcher.NextAsync();
+        Assert.Equal(2, first.Plan.Generation);
+        // Only one new worker until it serves; then one old one drains and the next new one starts.
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
+        Boot(arbiter, first);
+        ExpectMsg<Drain>();
+        var second = await _launcher.NextAsync();
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Boot(arbiter, second);
+        ExpectMsg<Drain>();
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
+    }
+
+    [Fact]
+    public async Task A_reload_whose_app_cannot_load_is_abandoned_and_the_old_generation_serves_on()
+    {
+        var arbiter = StartArbiter(2, () => new WorkerPlan(2, TimeSpan.FromSeconds(5)));
+        var old = await BootAll(arbiter, 2);
+        arbiter.Tell(new Reload("test"));
+        var broken = await _launcher.NextAsync();
+        var other = await _launcher.NextAsync();
+        broken.Exit(4);
+        await AwaitConditionAsync(() => Task.FromResult(other.Killed), TimeSpan.FromSeconds(10));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.False(_exit.Task.IsCompleted);
+        Assert.All(old, h => Assert.False(h.Killed));
+        // The old generation is whole again: a TTIN (refused during a reload) works.
+        arbiter.Tell(new ScaleWorkers(+1));
+        Assert.Equal(1, (await _launcher.NextAsync()).Plan.Generation);
+    }
+
+    [Fact]
+    public async Task A_reload_with_an_unusable_configuration_changes_nothing()
+    {
+        var arbiter = StartArbiter(1, () => throw new InvalidOperationException("workers: 'many' is not an integer"));
+        await BootAll(arbiter, 1);
+        arbiter.Tell(new Reload("test"));
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(300)));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
 
     [Fact]
     public async Task Starts_the_configured_number_of_workers()
@@ -97,25 +180,43 @@ public sealed class SupervisionTests : TestKit
         private readonly Channel<FakeHandle> _launched = Channel.CreateUnbounded<FakeHandle>();
         private int _nextPid = 1000;
 
-        public IWorkerHandle Launch(int generation)
+        public IWorkerHandle Launch(WorkerPlan plan)
         {
-            var handle = new FakeHandle(Interlocked.Increment(ref _nextPid));
+            var handle = new FakeHandle(Interlocked.Increment(ref _nextPid), plan);
             _launched.Writer.TryWrite(handle);
             return handle;
         }
 
         public async Task<FakeHandle> NextAsync() => await _launched.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+        /// <summary>The next launch within <paramref name="wait"/>, or null when there is none.</summary>
+        public async Task<FakeHandle?> TryNextAsync(TimeSpan wait)
+        {
+            using var cts = new CancellationTokenSource(wait);
+            try
+            {
+                return await _launched.Reader.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
     }
 
-    private sealed class FakeHandle(int pid) : IWorkerHandle
+    private sealed class FakeHandle(int pid, WorkerPlan plan) : IWorkerHandle
     {
+        public WorkerPlan Plan { get; } = plan;
+
         private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Pid { get; } = pid;
 
         public Task<int> Exited => _exited.Task;
 
-        public bool Killed { get; private set; }
+        public bool Killed => Volatile.Read(ref _killed);
+
+        private bool _killed;
 
         public void Exit(int code) => _exited.TrySetResult(code);
 
@@ -123,7 +224,7 @@ public sealed class SupervisionTests : TestKit
 
         public void Kill()
         {
-            Killed = true;
+            Volatile.Write(ref _killed, true);
             Exit(137);
         }
     }

@@ -18,14 +18,16 @@ namespace AkkaGunicorn.Arbiter.Hosting;
 /// <summary>Runs the Arbiter: an Akka.Hosting application whose Arbiter actor keeps the workers.</summary>
 public static class ArbiterHost
 {
-    /// <summary>Serves until stopped and returns the exit code. The listeners are already bound.</summary>
-    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners)
+    /// <summary>
+    /// Serves until stopped and returns the exit code. The listeners are already bound; <paramref name="reread"/>
+    /// re-reads and checks the configuration for a reload, throwing when it is not usable.
+    /// </summary>
+    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread)
     {
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var configuration = SettingsLoader.ToHocon(settings);
 
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
@@ -42,8 +44,13 @@ public static class ArbiterHost
                 .WithActors((system, registry) =>
                 {
                     var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, () => configuration);
-                    var arbiter = system.ActorOf(ArbiterActor.Props(new ArbiterOptions(settings.Workers, settings.GracefulTimeout, launcher, secret, exit) { Timeout = settings.Timeout, CloseListeners = listeners.CloseDescriptors }), "arbiter");
+                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead);
+                    var options = new ArbiterOptions(PlanFor(settings), launcher, secret, exit)
+                    {
+                        CloseListeners = listeners.CloseDescriptors,
+                        Reload = () => PlanFor(reread()),
+                    };
+                    var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);
                 });
         });
@@ -60,4 +67,12 @@ public static class ArbiterHost
         Log.Information("Master exiting with code {Code}", code);
         return code;
     }
+
+    /// <summary>The workers a configuration asks for.</summary>
+    public static WorkerPlan PlanFor(ServerSettings settings) => new(settings.Workers, settings.GracefulTimeout)
+    {
+        Timeout = settings.Timeout,
+        Strategy = Enum.Parse<ReloadStrategy>(settings.ReloadStrategy, ignoreCase: true),
+        Configuration = SettingsLoader.ToHocon(settings),
+    };
 }

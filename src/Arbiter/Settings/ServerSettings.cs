@@ -40,6 +40,9 @@ public sealed record ServerSettings
     /// <summary>The pidfile path, or null.</summary>
     public string? PidFile => (string)Values["pidfile"] is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 
+    /// <summary>How a reload replaces the workers: "generation" or "rolling".</summary>
+    public string ReloadStrategy => (string)Values["reload_strategy"];
+
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];
 

@@ -16,6 +16,7 @@ public static class SettingsCatalog
         new("max_requests", SettingKind.Integer, ["--max-requests"], 0, long.MaxValue / 2),
         new("max_requests_jitter", SettingKind.Integer, ["--max-requests-jitter"], 0, long.MaxValue / 2),
         new("graceful_timeout", SettingKind.Integer, ["--graceful-timeout"], 0, 86400),
+        new("reload_strategy", SettingKind.Choice, ["--reload-strategy"], Choices: ["generation", "rolling"]),
         new("limit_request_line", SettingKind.Integer, ["--limit-request-line"], 0, 65535),
         new("limit_request_fields", SettingKind.Integer, ["--limit-request-fields"], 0, 32768),
         new("limit_request_field_size", SettingKind.Integer, ["--limit-request-field-size", "--limit-request-field_size"], 0, 65535),

@@ -6,7 +6,7 @@ namespace AkkaGunicorn.Arbiter.Signals;
 
 /// <summary>
 /// Turns POSIX signals into messages to the Arbiter actor. TERM is a graceful stop; INT and QUIT are
-/// quick; TTIN and TTOU add and remove a worker; WINCH retires every worker
+/// quick; HUP reloads; TTIN and TTOU add and remove a worker; WINCH retires every worker
 /// gracefully and keeps the Arbiter. (.NET delivers QUIT only on some systems; where it does not,
 /// QUIT keeps its default action.)
 /// </summary>
@@ -41,6 +41,11 @@ public sealed class SignalBridge : IDisposable
         {
             context.Cancel = true;
             arbiter.Tell(new RetireAllWorkers());
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new Reload("received HUP"));
         }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
         {

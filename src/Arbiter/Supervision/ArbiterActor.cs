@@ -5,34 +5,14 @@ using AkkaGunicorn.Workers.Protocol;
 
 namespace AkkaGunicorn.Arbiter.Supervision;
 
-/// <summary>What the Arbiter actor is given.</summary>
-/// <param name="Workers">How many worker processes to keep running.</param>
-/// <param name="GracefulTimeout">How long a graceful stop lets in-flight requests run.</param>
-/// <param name="Launcher">Starts worker processes.</param>
-/// <param name="Secret">The per-run secret workers must present.</param>
-/// <param name="Exit">Completed with the exit code when the server has stopped.</param>
-public sealed record ArbiterOptions(int Workers, TimeSpan GracefulTimeout, IWorkerLauncher Launcher, string Secret, TaskCompletionSource<int> Exit)
-{
-    /// <summary>Back-off before replacing a crashed worker: the first, then doubling to the most.</summary>
-    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>The longest back-off.</summary>
-    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>How long a worker may go without a heartbeat before it is aborted; zero disables the check.</summary>
-    public TimeSpan Timeout { get; init; }
-
-    /// <summary>Closes the Arbiter's own listening descriptors when the server stops (the workers hold theirs).</summary>
-    public Action CloseListeners { get; init; } = () => { };
-}
-
 /// <summary>
 /// The master: keeps the wanted number of slots, each a back-off supervisor over one <see cref="WorkerProcess"/>,
 /// so that a crashed worker is replaced by supervision and a crash loop slows down instead of spinning.
 /// It authenticates registrations and hands each to the slot that owns the PID (the worker then talks to
-/// that slot's <see cref="WorkerProcess"/>), scales on
-/// TTIN/TTOU, recycles a worker that reached its request quota (starting the replacement first), and
-/// stops the server (gracefully or quickly) on command or when a worker cannot boot.
+/// that slot's <see cref="WorkerProcess"/>), scales on TTIN/TTOU, recycles a worker that reached its request
+/// quota (starting the replacement first), reloads on HUP (a new generation takes over before the old one
+/// drains; a new generation that cannot boot is abandoned and the old one keeps serving), and stops the
+/// server (gracefully or quickly) on command or when a worker cannot boot.
 /// </summary>
 public sealed class ArbiterActor : ReceiveActor, IWithTimers
 {
@@ -41,12 +21,16 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, IActorRef> _processes = new();
     private readonly Dictionary<int, int> _deadPidBySlot = new();
     // Slots in the order they were started; the oldest is retired first (as Gunicorn's TTOU does).
-    private readonly List<(int Slot, IActorRef Supervisor)> _slots = [];
+    private readonly List<SlotRef> _slots = [];
     // A new slot's number → the slot it replaces once it serves (max_requests recycling).
-    private readonly Dictionary<int, IActorRef> _replacing = new();
+    private readonly Dictionary<int, SlotRef> _replacing = new();
     private readonly HashSet<IActorRef> _retiring = [];
-    private int _desired, _lastSlot;
-    private readonly int _generation = 1;
+    // Slots of abandoned reloads: their workers' failures were the reason, not news.
+    private readonly HashSet<int> _abandoned = [];
+    private WorkerPlan _plan;
+    private Rollout? _rollout;
+    private bool _reloadQueued;
+    private int _desired, _lastSlot, _lastGeneration;
     private int? _exitCode;
 
     /// <inheritdoc />
@@ -63,35 +47,34 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     public ArbiterActor(ArbiterOptions options)
     {
         _options = options;
-        _desired = options.Workers;
+        _plan = options.Plan;
+        _lastGeneration = _plan.Generation;
+        _desired = _plan.Workers;
         Receive<WorkerSpawned>(OnSpawned);
         Receive<Register>(OnRegister);
         Receive<WorkerBooted>(OnBooted);
         Receive<QuotaReached>(OnQuotaReached);
         Receive<WorkerExited>(OnExited);
-        Receive<WorkerBootFailed>(m =>
-        {
-            Log.Error(m.ExitCode == WorkerEnvironment.AppLoadErrorExitCode
-                ? "App failed to load in worker (pid:{Pid}); shutting down" : "Worker (pid:{Pid}) failed to boot; shutting down", m.Pid);
-            _processes.Remove(m.Pid);
-            BeginStop(graceful: false, "a worker could not boot", m.ExitCode);
-        });
+        Receive<WorkerBootFailed>(OnBootFailed);
         Receive<ScaleWorkers>(OnScale);
+        Receive<Reload>(OnReload);
         Receive<RetireAllWorkers>(_ =>
         {
             if (_exitCode is not null) return;
+            AbandonRollout("WINCH retires every worker");
             _desired = 0;
-            foreach (var (_, supervisor) in _slots.Where(s => !_retiring.Contains(s.Supervisor)).ToList()) Retire(supervisor, "WINCH");
+            foreach (var slot in ActiveSlots().ToList()) Retire(slot, "WINCH");
             Log.Information("Number of workers: 0 (WINCH); the Arbiter keeps running");
         });
         Receive<Shutdown>(m => BeginStop(m.Graceful, m.Reason, 0));
         Receive<ShutdownDeadlinePassed>(_ =>
         {
-            foreach (var (_, slot) in _slots) Context.Stop(slot);
+            foreach (var slot in _slots) Context.Stop(slot.Supervisor);
         });
         Receive<StopSlotIfAlive>(m => Context.Stop(m.Slot));
         Receive<Terminated>(t =>
         {
+            foreach (var gone in _slots.Where(s => s.Supervisor.Equals(t.ActorRef))) _abandoned.Remove(gone.Number);
             _slots.RemoveAll(s => s.Supervisor.Equals(t.ActorRef));
             _retiring.Remove(t.ActorRef);
             if (_exitCode is { } code && _slots.Count == 0) Finish(code);
@@ -101,29 +84,32 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        for (int i = 0; i < _desired; i++) StartSlot();
+        for (int i = 0; i < _desired; i++) StartSlot(_plan);
     }
 
-    private int StartSlot()
+    private IEnumerable<SlotRef> ActiveSlots() => _slots.Where(s => !_retiring.Contains(s.Supervisor));
+
+    private int StartSlot(WorkerPlan plan)
     {
-        int slot = ++_lastSlot;
-        var worker = WorkerProcess.Props(slot, _generation, _options.Launcher, Self, _options.Secret, _options.Timeout);
+        int number = ++_lastSlot;
+        var worker = WorkerProcess.Props(number, plan, _options.Launcher, Self, _options.Secret);
         var backoff = Backoff.OnFailure(worker, "process", _options.MinBackoff, _options.MaxBackoff, 0.2, -1)
             .WithAutoReset(TimeSpan.FromSeconds(30))
             .WithSupervisorStrategy(new OneForOneStrategy(e => e is WorkerCrashedException ? Directive.Restart : Directive.Escalate));
-        var supervisor = Context.ActorOf(BackoffSupervisor.Props(backoff), $"slot-{slot}");
+        var supervisor = Context.ActorOf(BackoffSupervisor.Props(backoff), $"slot-{number}");
         Context.Watch(supervisor);
-        _slots.Add((slot, supervisor));
-        return slot;
+        _slots.Add(new SlotRef(number, plan.Generation, supervisor));
+        return number;
     }
 
     /// <summary>Retires a slot gracefully; its back-off supervisor passes the command to the worker process.</summary>
-    private void Retire(IActorRef supervisor, string reason)
+    private void Retire(SlotRef slot, string reason)
     {
+        var supervisor = slot.Supervisor;
         _retiring.Add(supervisor);
-        supervisor.Tell(new RetireWorker(reason, Graceful: true, _options.GracefulTimeout));
+        supervisor.Tell(new RetireWorker(reason, Graceful: true, _plan.GracefulTimeout));
         // A slot waiting out a back-off has no process to retire; stop it at the deadline either way.
-        Timers.StartSingleTimer($"retire-{supervisor.Path.Name}", new StopSlotIfAlive(supervisor), _options.GracefulTimeout + TimeSpan.FromSeconds(3));
+        Timers.StartSingleTimer($"retire-{supervisor.Path.Name}", new StopSlotIfAlive(supervisor), _plan.GracefulTimeout + TimeSpan.FromSeconds(3));
     }
 
     private void OnSpawned(WorkerSpawned m)
@@ -148,10 +134,16 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
 
     private void OnBooted(WorkerBooted m)
     {
-        if (_replacing.Remove(m.Slot, out var old) && _exitCode is null)
+        if (_exitCode is not null) return;
+        if (_replacing.Remove(m.Slot, out var old))
         {
             Log.Information("Worker (pid:{Pid}) serves; retiring the worker it replaces", m.Pid);
             Retire(old, "max_requests reached");
+        }
+        if (_rollout is { } rollout && rollout.IsBooting(m.Slot))
+        {
+            rollout.OnBooted(m.Slot);
+            if (rollout.IsComplete) CompleteRollout(rollout);
         }
     }
 
@@ -159,23 +151,29 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         if (_exitCode is not null || !_processes.TryGetValue(m.Pid, out var process)) return;
         // The process actor's parent is its slot's back-off supervisor.
-        var slot = _slots.FirstOrDefault(s => s.Supervisor.Path.Equals(process.Path.Parent)).Supervisor;
-        if (slot is null || _replacing.ContainsValue(slot) || _retiring.Contains(slot)) return;
+        var slot = _slots.FirstOrDefault(s => s.Supervisor.Path.Equals(process.Path.Parent));
+        if (slot is null || _replacing.ContainsValue(slot) || _retiring.Contains(slot.Supervisor)) return;
         Log.Information("Worker (pid:{Pid}) served {Served} requests (max_requests): starting its replacement", m.Pid, m.Served);
-        _replacing[StartSlot()] = slot;
+        var plan = _rollout?.Plan is { } next && next.Generation == slot.Generation ? next : _plan;
+        _replacing[StartSlot(plan)] = slot;
     }
 
     private void OnScale(ScaleWorkers m)
     {
         if (_exitCode is not null) return;
+        if (_rollout is not null)
+        {
+            Log.Warning("{Signal} ignored: a reload is in progress", m.Delta > 0 ? "TTIN" : "TTOU");
+            return;
+        }
         if (m.Delta > 0)
         {
             _desired += m.Delta;
-            for (int i = 0; i < m.Delta; i++) StartSlot();
+            for (int i = 0; i < m.Delta; i++) StartSlot(_plan);
         }
         else
         {
-            var active = _slots.Where(s => !_retiring.Contains(s.Supervisor)).ToList();
+            var active = ActiveSlots().ToList();
             int remove = Math.Min(-m.Delta, active.Count - 1);
             if (remove <= 0)
             {
@@ -183,21 +181,96 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
                 return;
             }
             _desired -= remove;
-            foreach (var (_, supervisor) in active.Take(remove)) Retire(supervisor, "TTOU");
+            foreach (var slot in active.Take(remove)) Retire(slot, "TTOU");
         }
         Log.Information("Number of workers: {Desired}", _desired);
+    }
+
+    private void OnReload(Reload m)
+    {
+        if (_exitCode is not null) return;
+        if (_rollout is not null)
+        {
+            // Apply the latest configuration once this reload is done, rather than two generations at once.
+            _reloadQueued = true;
+            Log.Information("Reload ({Reason}) queued: a reload is in progress", m.Reason);
+            return;
+        }
+        WorkerPlan plan;
+        try
+        {
+            // Generations only count up, abandoned ones included, so that a log line names one generation only.
+            plan = _options.Reload() with { Generation = _lastGeneration + 1 };
+        }
+        catch (Exception e)
+        {
+            Log.Error("Reload ({Reason}) refused, the running workers keep serving: {Error}", m.Reason, e.Message);
+            return;
+        }
+        _lastGeneration = plan.Generation;
+        var old = ActiveSlots().ToList();
+        Log.Information("Reloading ({Reason}): generation {Generation}, {Workers} workers, {Strategy} strategy, replacing {Old}",
+            m.Reason, plan.Generation, plan.Workers, plan.Strategy.ToString().ToLowerInvariant(), old.Count);
+        _rollout = new Rollout(plan, old, StartSlot, slot => Retire(slot, "reload"));
+        _rollout.Begin();
+        if (_rollout.IsComplete) CompleteRollout(_rollout);
+    }
+
+    private void CompleteRollout(Rollout rollout)
+    {
+        _rollout = null;
+        _plan = rollout.Plan;
+        _desired = _plan.Workers;
+        Log.Information("Reload complete: generation {Generation} serves with {Workers} workers", _plan.Generation, _plan.Workers);
+        if (_reloadQueued)
+        {
+            _reloadQueued = false;
+            Self.Tell(new Reload("queued HUP"));
+        }
+    }
+
+    /// <summary>Abandons a reload: its new workers stop, and the old generation is brought back to strength.</summary>
+    private void AbandonRollout(string why)
+    {
+        if (_rollout is not { } rollout) return;
+        _rollout = null;
+        _reloadQueued = false;
+        foreach (var slot in _slots.Where(s => rollout.NewSlots.Contains(s.Number)).ToList())
+        {
+            _abandoned.Add(slot.Number);
+            _retiring.Add(slot.Supervisor);
+            Context.Stop(slot.Supervisor);
+        }
+        Log.Error("Reload to generation {Generation} abandoned ({Why}); generation {Old} keeps serving", rollout.Plan.Generation, why, _plan.Generation);
+        int missing = _desired - ActiveSlots().Count(s => s.Generation == _plan.Generation);
+        for (int i = 0; i < missing; i++) StartSlot(_plan);
     }
 
     private void OnExited(WorkerExited m)
     {
         _processes.Remove(m.Pid);
-        if (m.Expected)
+        if (m.Expected || _abandoned.Contains(m.Slot))
         {
             Log.Information("Worker exiting (pid: {Pid}): {How}", m.Pid, m.How);
             return;
         }
         Log.Error("Worker (pid:{Pid}) {How}", m.Pid, m.How);
         _deadPidBySlot[m.Slot] = m.Pid;
+        if (_rollout?.IsBooting(m.Slot) == true) AbandonRollout($"worker (pid:{m.Pid}) {m.How} before it served");
+    }
+
+    private void OnBootFailed(WorkerBootFailed m)
+    {
+        _processes.Remove(m.Pid);
+        bool appLoad = m.ExitCode == WorkerEnvironment.AppLoadErrorExitCode;
+        if (_abandoned.Contains(m.Slot)) return;
+        if (_rollout?.IsBooting(m.Slot) == true)
+        {
+            AbandonRollout(appLoad ? $"the app failed to load in worker (pid:{m.Pid})" : $"worker (pid:{m.Pid}) failed to boot");
+            return;
+        }
+        Log.Error(appLoad ? "App failed to load in worker (pid:{Pid}); shutting down" : "Worker (pid:{Pid}) failed to boot; shutting down", m.Pid);
+        BeginStop(graceful: false, "a worker could not boot", m.ExitCode);
     }
 
     private void BeginStop(bool graceful, string reason, int exitCode)
@@ -206,8 +279,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         _exitCode = exitCode;
         Log.Information("{Kind}: {Reason}", graceful ? "Graceful stop" : "Quick stop", reason);
         if (_slots.Count == 0) { Finish(exitCode); return; }
-        var timeout = graceful ? _options.GracefulTimeout : TimeSpan.Zero;
-        foreach (var (_, slot) in _slots) slot.Tell(new RetireWorker(reason, graceful, timeout, SweepBacklog: true));
+        var timeout = graceful ? _plan.GracefulTimeout : TimeSpan.Zero;
+        foreach (var slot in _slots) slot.Supervisor.Tell(new RetireWorker(reason, graceful, timeout, SweepBacklog: true));
         // The listening socket dies with the last descriptor: let that be the last worker's, right after its
         // final sweep of the queue, so that nothing waits in a queue that nobody will accept from.
         _options.CloseListeners();

@@ -3,8 +3,8 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// <summary>Starts worker OS processes. A seam, so that the Arbiter's decisions can be tested with fake processes.</summary>
 public interface IWorkerLauncher
 {
-    /// <summary>Starts one worker process of <paramref name="generation"/>.</summary>
-    IWorkerHandle Launch(int generation);
+    /// <summary>Starts one worker process of <paramref name="plan"/>'s generation, with its configuration.</summary>
+    IWorkerHandle Launch(WorkerPlan plan);
 }
 
 /// <summary>A started worker process.</summary>

@@ -16,6 +16,9 @@ public sealed record RetireWorker(string Reason, bool Graceful, TimeSpan Timeout
 /// <summary>Command: run <paramref name="Delta"/> more (or fewer) workers (TTIN, TTOU).</summary>
 public sealed record ScaleWorkers(int Delta);
 
+/// <summary>Command: re-read the configuration and replace the workers with a new generation (HUP).</summary>
+public sealed record Reload(string Reason);
+
 /// <summary>Command: retire every worker gracefully and keep the Arbiter (WINCH); TTIN starts workers again.</summary>
 public sealed record RetireAllWorkers;
 
@@ -32,7 +35,7 @@ public sealed record WorkerBooted(int Slot, int Pid);
 public sealed record WorkerExited(int Slot, int Pid, string How, bool Expected);
 
 /// <summary>Event: a worker process exited before registering, with a boot or app-load error code.</summary>
-public sealed record WorkerBootFailed(int Pid, int ExitCode);
+public sealed record WorkerBootFailed(int Slot, int Pid, int ExitCode);
 
 /// <summary>Event, internal to a WorkerProcess: its OS process has exited.</summary>
 internal sealed record ProcessExited(int ExitCode);

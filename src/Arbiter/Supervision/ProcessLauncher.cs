@@ -10,10 +10,10 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// pipe's read end as descriptors, and learn everything else from their environment.
 /// </summary>
 public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, string secret,
-    int lifelineDescriptor, Func<string> configuration) : IWorkerLauncher
+    int lifelineDescriptor) : IWorkerLauncher
 {
     /// <inheritdoc />
-    public IWorkerHandle Launch(int generation)
+    public IWorkerHandle Launch(WorkerPlan plan)
     {
         var processPath = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo(processPath) { UseShellExecute = false };
@@ -25,9 +25,9 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         info.Environment[WorkerEnvironment.Arbiter] = arbiterPath;
         info.Environment[WorkerEnvironment.Secret] = secret;
-        info.Environment[WorkerEnvironment.Generation] = generation.ToString();
+        info.Environment[WorkerEnvironment.Generation] = plan.Generation.ToString();
         info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
-        info.Environment[WorkerEnvironment.Config] = configuration();
+        info.Environment[WorkerEnvironment.Config] = plan.Configuration;
         info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
         return new Handle(process);

@@ -15,7 +15,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
     private const int SIGABRT = 6;
     private readonly int _slot;
-    private readonly int _generation;
+    private readonly WorkerPlan _plan;
     private readonly IWorkerLauncher _launcher;
     private readonly IActorRef _arbiter;
     private readonly string _secret;
@@ -30,15 +30,15 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot, generation, launcher, arbiter, secret, timeout));
+    public static Props Props(int slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, secret));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(int slot, int generation, IWorkerLauncher launcher, IActorRef arbiter, string secret, TimeSpan timeout)
+    public WorkerProcess(int slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret)
     {
-        _timeout = timeout;
+        _timeout = plan.Timeout;
         _slot = slot;
-        _generation = generation;
+        _plan = plan;
         _launcher = launcher;
         _arbiter = arbiter;
         _secret = secret;
@@ -83,7 +83,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _process = _launcher.Launch(_generation);
+        _process = _launcher.Launch(_plan);
         var self = Self;
         _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
         _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));
@@ -121,7 +121,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         }
         if (_worker is null && m.ExitCode is WorkerEnvironment.BootErrorExitCode or WorkerEnvironment.AppLoadErrorExitCode)
         {
-            _arbiter.Tell(new WorkerBootFailed(pid, m.ExitCode));
+            _arbiter.Tell(new WorkerBootFailed(_slot, pid, m.ExitCode));
             Context.Stop(Self);
             return;
         }

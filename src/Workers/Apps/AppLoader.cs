@@ -21,9 +21,11 @@ public static class AppLoader
         }
         catch (Exception e) when (e is MissingMethodException or TargetInvocationException or MemberAccessException)
         {
-            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            if (e is TargetInvocationException { InnerException: { } inner })
+                throw new AppLoadException(AppLoadError.ConstructionFailed,
+                    $"app: {type.FullName}'s constructor threw {inner.GetType().Name}: {inner.Message}", inner);
             throw new AppLoadException(AppLoadError.ConstructionFailed,
-                $"app: {type.FullName} could not be constructed ({cause.GetType().Name}: {cause.Message}); it needs a public parameterless constructor", cause);
+                $"app: {type.FullName} could not be constructed ({e.GetType().Name}: {e.Message}); it needs a public parameterless constructor", e);
         }
     }
 

@@ -83,8 +83,6 @@ public static class WorkerHost
             worker.Tell(new Drain(options.Secret, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
         });
         int code = await exit.Task;
-        // The listening sockets stay open until the process ends: closing them here could shut the shared
-        // queue down for every process that holds it.
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;

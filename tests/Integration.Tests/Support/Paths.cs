@@ -13,6 +13,8 @@ public static class Paths
 
     public static string Hello => Built("examples/Hello", "Hello.dll");
 
+    public static string Fragile => Built("tests/Apps/Fragile", "Fragile.dll");
+
     private static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);

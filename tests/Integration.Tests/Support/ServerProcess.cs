@@ -50,9 +50,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts a server and waits until it listens and all its workers serve.</summary>
-    public static async Task<ServerProcess> StartServingAsync(string app, int workers, ITestOutputHelper? output = null, params string[] extra)
+    public static Task<ServerProcess> StartServingAsync(string app, int workers, ITestOutputHelper? output = null, params string[] extra) =>
+        StartServingAsync(["--workers", workers.ToString(), .. extra, app], workers, output);
+
+    /// <summary>Starts a server on an ephemeral loopback port with these arguments and waits until <paramref name="workers"/> serve.</summary>
+    public static async Task<ServerProcess> StartServingAsync(IEnumerable<string> args, int workers, ITestOutputHelper? output,
+        IDictionary<string, string>? environment = null)
     {
-        var server = Start(["--bind", "127.0.0.1:0", "--workers", workers.ToString(), .. extra, app], output);
+        var server = Start(["--bind", "127.0.0.1:0", .. args], output, environment);
         var listening = await server.WaitForLineAsync(ListeningRegex());
         server.Port = int.Parse(listening.Groups[1].Value);
         await server.WaitForCountAsync(ServingRegex(), workers);

@@ -1,0 +1,24 @@
+namespace AkkaGunicorn.Arbiter.Supervision;
+
+/// <summary>What the Arbiter actor is given.</summary>
+/// <param name="Plan">The first generation of workers.</param>
+/// <param name="Launcher">Starts worker processes.</param>
+/// <param name="Secret">The per-run secret workers must present.</param>
+/// <param name="Exit">Completed with the exit code when the server has stopped.</param>
+public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, string Secret, TaskCompletionSource<int> Exit)
+{
+    /// <summary>Back-off before replacing a crashed worker: the first, then doubling to the most.</summary>
+    public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest back-off.</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Closes the Arbiter's own listening descriptors when the server stops (the workers hold theirs).</summary>
+    public Action CloseListeners { get; init; } = () => { };
+
+    /// <summary>
+    /// Re-reads the configuration for a reload (HUP) and returns the next plan (its generation is set by the
+    /// Arbiter); throws, with a message that says why, when the new configuration or app is not usable.
+    /// </summary>
+    public Func<WorkerPlan> Reload { get; init; } = () => throw new InvalidOperationException("this server cannot reload");
+}
