@@ -91,22 +91,29 @@ public static class Program
         }
         using var ownedPidFile = pidFile;
         ListenerSet listeners;
+        var inherited = InheritedSockets.Take();
         try
         {
-            listeners = ListenerSet.Bind(settings.Binds, settings.Backlog);
+            listeners = inherited is { } given
+                ? ListenerSet.Adopt(given.Descriptors, ownUnixFiles: given.Origin == SocketOrigin.Upgrade)
+                : ListenerSet.Bind(settings.Binds, settings.Backlog);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
         {
-            Console.Error.WriteLine($"Error: {e.Message}");
+            Console.Error.WriteLine(inherited is { } given
+                ? $"Error: the listening sockets inherited from {given.Origin} (descriptors {string.Join(",", given.Descriptors)}) are unusable: {e.Message}"
+                : $"Error: {e.Message}");
             return ConfigErrorExitCode;
         }
         using (listeners)
         {
             Log.Information("Starting AkkaGunicorn {Version}", typeof(Program).Assembly.GetName().Version);
+            string origin = inherited is { } from ? $", inherited from {(from.Origin == SocketOrigin.Systemd ? "systemd" : "the upgraded Arbiter")}" : "";
             foreach (var name in listeners.Names)
-                Log.Information("Listening at: {Url} ({Pid})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId);
+                Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId, origin);
             Log.Information("Using worker: akka.streams ({App})", app);
-            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective));
+            var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
+            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective), upgrade);
         }
     }
 
@@ -121,7 +128,7 @@ public static class Program
         AppLoader.FindType(app, collectible: true);
         var binds = (IReadOnlyList<string>)running.Values["bind"];
         if (!((IReadOnlyList<string>)settings.Values["bind"]).SequenceEqual(binds))
-            Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart or an upgrade (USR2)",
+            Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart",
                 settings.Values["bind"], binds);
         var values = new Dictionary<string, object>(settings.Values) { ["bind"] = binds };
         return WithApp(settings with { Values = values }, app);

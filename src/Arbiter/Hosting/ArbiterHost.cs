@@ -22,8 +22,9 @@ public static class ArbiterHost
     /// Serves until stopped and returns the exit code. The listeners are already bound; <paramref name="reread"/>
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
-    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread)
+    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade)
     {
+        var systemd = SystemdNotifier.FromEnvironment();
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
@@ -49,6 +50,8 @@ public static class ArbiterHost
                     {
                         CloseListeners = listeners.CloseDescriptors,
                         Reload = () => PlanFor(reread()),
+                        Upgrade = upgrade.Start,
+                        Notify = systemd.Notify,
                     };
                     var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);

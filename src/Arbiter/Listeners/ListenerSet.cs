@@ -19,6 +19,9 @@ public sealed class ListenerSet : IDisposable
     public IReadOnlyList<InheritedListener> Inherited =>
         _sockets.Select(s => new InheritedListener((int)s.Socket.SafeHandle.DangerousGetHandle(), s.Name)).ToList();
 
+    /// <summary>The descriptor numbers, for a successor Arbiter to inherit.</summary>
+    public IReadOnlyList<int> Descriptors => _sockets.Select(s => (int)s.Socket.SafeHandle.DangerousGetHandle()).ToList();
+
     /// <summary>The bound addresses, with the real port when 0 was asked for.</summary>
     public IReadOnlyList<string> Names => _sockets.Select(s => s.Name).ToList();
 
@@ -68,14 +71,35 @@ public sealed class ListenerSet : IDisposable
             socket.Dispose();
             throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {address.Text}: {e.Message}");
         }
-        string name = socket.LocalEndPoint switch
-        {
-            IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"[{ip.Address}]:{ip.Port}",
-            IPEndPoint ip => $"{ip.Address}:{ip.Port}",
-            _ => $"unix:{unixPath}",
-        };
-        _sockets.Add((socket, name, unixPath));
+        _sockets.Add((socket, NameOf(socket, unixPath), unixPath));
     }
+
+    /// <summary>
+    /// Takes over listening sockets this process inherited (from systemd, or from the Arbiter it upgrades)
+    /// instead of binding. Unix socket files are removed on exit only when <paramref name="ownUnixFiles"/>.
+    /// </summary>
+    public static ListenerSet Adopt(IEnumerable<int> descriptors, bool ownUnixFiles)
+    {
+        var set = new ListenerSet();
+        foreach (int fd in descriptors)
+        {
+            var socket = new Socket(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
+            Libc.ClearCloseOnExec(fd);
+            string? unixPath = socket.LocalEndPoint is UnixDomainSocketEndPoint unix ? unix.ToString() : null;
+            set._sockets.Add((socket, NameOf(socket, unixPath), ownUnixFiles ? unixPath : null));
+        }
+        return set;
+    }
+
+    /// <summary>While set, <see cref="Dispose"/> leaves Unix socket files in place: another Arbiter serves on them.</summary>
+    public bool KeepUnixSocketFiles { get; set; }
+
+    private static string NameOf(Socket socket, string? unixPath) => socket.LocalEndPoint switch
+    {
+        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"{ip.Address}:{ip.Port}",
+        _ => $"unix:{unixPath ?? socket.LocalEndPoint?.ToString()}",
+    };
 
     /// <summary>
     /// Closes this process's descriptors. The sockets live on in the workers that inherited them; Unix socket
@@ -92,7 +116,7 @@ public sealed class ListenerSet : IDisposable
         foreach (var (socket, _, unixPath) in _sockets)
         {
             socket.Dispose();
-            if (unixPath is not null && File.Exists(unixPath)) File.Delete(unixPath);
+            if (unixPath is not null && !KeepUnixSocketFiles && File.Exists(unixPath)) File.Delete(unixPath);
         }
         _sockets.Clear();
     }

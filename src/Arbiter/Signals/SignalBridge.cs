@@ -6,12 +6,14 @@ namespace AkkaGunicorn.Arbiter.Signals;
 
 /// <summary>
 /// Turns POSIX signals into messages to the Arbiter actor. TERM is a graceful stop; INT and QUIT are
-/// quick; HUP reloads; TTIN and TTOU add and remove a worker; WINCH retires every worker
+/// quick; HUP reloads; USR1 reopens logs; USR2 upgrades the binary; TTIN and TTOU add and remove a worker; WINCH retires every worker
 /// gracefully and keeps the Arbiter. (.NET delivers QUIT only on some systems; where it does not,
 /// QUIT keeps its default action.)
 /// </summary>
 public sealed class SignalBridge : IDisposable
 {
+    // .NET names no user signals; these are Linux's numbers.
+    private const PosixSignal SIGUSR1 = (PosixSignal)10, SIGUSR2 = (PosixSignal)12;
     private readonly List<PosixSignalRegistration> _registrations = [];
 
     /// <summary>Registers the handlers.</summary>
@@ -46,6 +48,16 @@ public sealed class SignalBridge : IDisposable
         {
             context.Cancel = true;
             arbiter.Tell(new Reload("received HUP"));
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(SIGUSR1, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new ReopenLogs());
+        }));
+        _registrations.Add(PosixSignalRegistration.Create(SIGUSR2, context =>
+        {
+            context.Cancel = true;
+            arbiter.Tell(new UpgradeBinary());
         }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
         {

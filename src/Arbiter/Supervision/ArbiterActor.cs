@@ -29,7 +29,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private readonly HashSet<int> _abandoned = [];
     private WorkerPlan _plan;
     private Rollout? _rollout;
-    private bool _reloadQueued;
+    private bool _reloadQueued, _ready;
+    private readonly HashSet<int> _booted = [];
     private int _desired, _lastSlot, _lastGeneration;
     private int? _exitCode;
 
@@ -58,6 +59,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerBootFailed>(OnBootFailed);
         Receive<ScaleWorkers>(OnScale);
         Receive<Reload>(OnReload);
+        Receive<UpgradeBinary>(_ => OnUpgrade());
+        Receive<ReopenLogs>(_ => Log.Information("Handling signal: USR1 (logs go to the console; there is no log file to reopen)"));
         Receive<RetireAllWorkers>(_ =>
         {
             if (_exitCode is not null) return;
@@ -135,6 +138,12 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private void OnBooted(WorkerBooted m)
     {
         if (_exitCode is not null) return;
+        _booted.Add(m.Slot);
+        if (!_ready && _booted.Count >= _desired)
+        {
+            _ready = true;
+            _options.Notify("READY=1");
+        }
         if (_replacing.Remove(m.Slot, out var old))
         {
             Log.Information("Worker (pid:{Pid}) serves; retiring the worker it replaces", m.Pid);
@@ -211,6 +220,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         var old = ActiveSlots().ToList();
         Log.Information("Reloading ({Reason}): generation {Generation}, {Workers} workers, {Strategy} strategy, replacing {Old}",
             m.Reason, plan.Generation, plan.Workers, plan.Strategy.ToString().ToLowerInvariant(), old.Count);
+        _options.Notify("RELOADING=1");
         _rollout = new Rollout(plan, old, StartSlot, slot => Retire(slot, "reload"));
         _rollout.Begin();
         if (_rollout.IsComplete) CompleteRollout(_rollout);
@@ -222,6 +232,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         _plan = rollout.Plan;
         _desired = _plan.Workers;
         Log.Information("Reload complete: generation {Generation} serves with {Workers} workers", _plan.Generation, _plan.Workers);
+        _options.Notify("READY=1");
         if (_reloadQueued)
         {
             _reloadQueued = false;
@@ -242,13 +253,30 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             Context.Stop(slot.Supervisor);
         }
         Log.Error("Reload to generation {Generation} abandoned ({Why}); generation {Old} keeps serving", rollout.Plan.Generation, why, _plan.Generation);
+        _options.Notify("READY=1");
         int missing = _desired - ActiveSlots().Count(s => s.Generation == _plan.Generation);
         for (int i = 0; i < missing; i++) StartSlot(_plan);
+    }
+
+    private void OnUpgrade()
+    {
+        if (_exitCode is not null) return;
+        try
+        {
+            int pid = _options.Upgrade();
+            Log.Information("Upgrade (USR2): started a new Arbiter (pid {Pid}) on the same sockets; once it serves, send WINCH and then TERM to this one (pid {Self})",
+                pid, Environment.ProcessId);
+        }
+        catch (Exception e)
+        {
+            Log.Error("Upgrade (USR2) refused: {Error}", e.Message);
+        }
     }
 
     private void OnExited(WorkerExited m)
     {
         _processes.Remove(m.Pid);
+        _booted.Remove(m.Slot);
         if (m.Expected || _abandoned.Contains(m.Slot))
         {
             Log.Information("Worker exiting (pid: {Pid}): {How}", m.Pid, m.How);
@@ -278,6 +306,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         if (_exitCode is not null) return;
         _exitCode = exitCode;
         Log.Information("{Kind}: {Reason}", graceful ? "Graceful stop" : "Quick stop", reason);
+        _options.Notify("STOPPING=1");
         if (_slots.Count == 0) { Finish(exitCode); return; }
         var timeout = graceful ? _plan.GracefulTimeout : TimeSpan.Zero;
         foreach (var slot in _slots) slot.Supervisor.Tell(new RetireWorker(reason, graceful, timeout, SweepBacklog: true));

@@ -21,4 +21,10 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, s
     /// Arbiter); throws, with a message that says why, when the new configuration or app is not usable.
     /// </summary>
     public Func<WorkerPlan> Reload { get; init; } = () => throw new InvalidOperationException("this server cannot reload");
+
+    /// <summary>Starts a new Arbiter from the current executable that inherits the listeners (USR2); returns its PID or throws.</summary>
+    public Func<int> Upgrade { get; init; } = () => throw new InvalidOperationException("this server cannot upgrade");
+
+    /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
+    public Action<string> Notify { get; init; } = _ => { };
 }

@@ -19,6 +19,12 @@ public sealed record ScaleWorkers(int Delta);
 /// <summary>Command: re-read the configuration and replace the workers with a new generation (HUP).</summary>
 public sealed record Reload(string Reason);
 
+/// <summary>Command: start a new Arbiter from the current executable that inherits the listening sockets (USR2).</summary>
+public sealed record UpgradeBinary;
+
+/// <summary>Command: reopen log files (USR1).</summary>
+public sealed record ReopenLogs;
+
 /// <summary>Command: retire every worker gracefully and keep the Arbiter (WINCH); TTIN starts workers again.</summary>
 public sealed record RetireAllWorkers;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Sockets;
@@ -15,10 +16,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
     /// <inheritdoc />
     public IWorkerHandle Launch(WorkerPlan plan)
     {
-        var processPath = Environment.ProcessPath ?? "dotnet";
-        var info = new ProcessStartInfo(processPath) { UseShellExecute = false };
-        // Run as "dotnet AkkaGunicorn.dll", the child needs the dll; run as the apphost, it does not.
-        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet") info.ArgumentList.Add(typeof(ProcessLauncher).Assembly.Location);
+        var info = ThisExecutable.StartInfo();
         info.Environment[WorkerEnvironment.Mode] = "1";
         // Socket completions in a worker only post a message to a stage's actor: run them on the epoll thread
         // rather than paying a thread-pool hop before the actor's own.

@@ -1,10 +1,21 @@
 using System.Runtime.InteropServices;
+using Xunit;
 
 namespace AkkaGunicorn.Integration.Tests.Support;
 
 public static partial class Posix
 {
-    public const int SIGKILL = 9, SIGTERM = 15, SIGINT = 2, SIGSTOP = 19, SIGCONT = 18;
+    public const int SIGKILL = 9, SIGTERM = 15, SIGINT = 2, SIGSTOP = 19, SIGCONT = 18, SIGHUP = 1, SIGUSR2 = 12, SIGWINCH = 28;
+
+    [LibraryImport("libc", EntryPoint = "fcntl")]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>Lets a child process inherit <paramref name="fd"/> (.NET opens everything close-on-exec).</summary>
+    public static void ClearCloseOnExec(int fd)
+    {
+        const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
+        Assert.True(Fcntl(fd, F_SETFD, Fcntl(fd, F_GETFD, 0) & ~FD_CLOEXEC) == 0, $"fcntl({fd}) failed");
+    }
 
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int KillNative(int pid, int signal);

@@ -49,6 +49,28 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return new ServerProcess(Process.Start(info)!, output);
     }
 
+    /// <summary>
+    /// Starts the server through a bash wrapper that runs <paramref name="prelude"/> and then execs the server
+    /// with <paramref name="args"/> (same PID): for what a service manager does between fork and exec.
+    /// </summary>
+    public static ServerProcess StartWrapped(string prelude, IEnumerable<string> args, ITestOutputHelper? output, params string[] preludeArgs)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Paths.Root,
+        };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"{prelude}; shift {preludeArgs.Length}; exec dotnet \"$@\"");
+        info.ArgumentList.Add("bash");
+        foreach (var arg in preludeArgs) info.ArgumentList.Add(arg);
+        info.ArgumentList.Add(Paths.Server);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return new ServerProcess(Process.Start(info)!, output);
+    }
+
     /// <summary>Starts a server and waits until it listens and all its workers serve.</summary>
     public static Task<ServerProcess> StartServingAsync(string app, int workers, ITestOutputHelper? output = null, params string[] extra) =>
         StartServingAsync(["--workers", workers.ToString(), .. extra, app], workers, output);
