@@ -4,6 +4,7 @@ using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Workers.Apps;
+using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Sockets;
@@ -175,6 +176,8 @@ public static class Program
             Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",
             Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,
             LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
+            BoardPath = Environment.GetEnvironmentVariable(LoadBoard.PathVariable) is { Length: > 0 } board ? board : null,
+            BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
         };
         return await WorkerHost.RunAsync(options);
     }

@@ -25,6 +25,7 @@ public static class ArbiterHost
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade)
     {
         var systemd = SystemdNotifier.FromEnvironment();
+        using var board = LoadBoardFile.Create();
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
@@ -45,7 +46,7 @@ public static class ArbiterHost
                 .WithActors((system, registry) =>
                 {
                     var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead);
+                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, board);
                     var options = new ArbiterOptions(PlanFor(settings), launcher, secret, exit)
                     {
                         CloseListeners = listeners.CloseDescriptors,

@@ -95,13 +95,15 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private int StartSlot(WorkerPlan plan)
     {
         int number = ++_lastSlot;
-        var worker = WorkerProcess.Props(number, plan, _options.Launcher, Self, _options.Secret);
+        int entry = Enumerable.Range(0, int.MaxValue).First(e => _slots.All(s => s.Entry != e));
+        var slot = new SlotRef(number, plan.Generation, entry);
+        var worker = WorkerProcess.Props(slot, plan, _options.Launcher, Self, _options.Secret);
         var backoff = Backoff.OnFailure(worker, "process", _options.MinBackoff, _options.MaxBackoff, 0.2, -1)
             .WithAutoReset(TimeSpan.FromSeconds(30))
             .WithSupervisorStrategy(new OneForOneStrategy(e => e is WorkerCrashedException ? Directive.Restart : Directive.Escalate));
         var supervisor = Context.ActorOf(BackoffSupervisor.Props(backoff), $"slot-{number}");
         Context.Watch(supervisor);
-        _slots.Add(new SlotRef(number, plan.Generation, supervisor));
+        _slots.Add(slot with { Supervisor = supervisor });
         return number;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Sockets;
 
@@ -11,10 +12,10 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// pipe's read end as descriptors, and learn everything else from their environment.
 /// </summary>
 public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, string secret,
-    int lifelineDescriptor) : IWorkerLauncher
+    int lifelineDescriptor, LoadBoardFile board) : IWorkerLauncher
 {
     /// <inheritdoc />
-    public IWorkerHandle Launch(WorkerPlan plan)
+    public IWorkerHandle Launch(WorkerPlan plan, int entry)
     {
         var info = ThisExecutable.StartInfo();
         info.Environment[WorkerEnvironment.Mode] = "1";
@@ -27,8 +28,13 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
         info.Environment[WorkerEnvironment.Config] = plan.Configuration;
         info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
+        info.Environment[LoadBoard.PathVariable] = board.Path;
+        info.Environment[LoadBoard.EntryVariable] = entry.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
-        return new Handle(process);
+        var handle = new Handle(process);
+        // A dead worker's entry must not hold its siblings back, nor confuse the next worker given it.
+        handle.Exited.ContinueWith(_ => board.Board.Clear(entry), TaskScheduler.Default);
+        return handle;
     }
 
     private sealed class Handle : IWorkerHandle

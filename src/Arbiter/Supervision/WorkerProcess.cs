@@ -16,6 +16,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private const int SIGABRT = 6;
     private readonly int _slot;
     private readonly WorkerPlan _plan;
+    private readonly int _entry;
     private readonly IWorkerLauncher _launcher;
     private readonly IActorRef _arbiter;
     private readonly string _secret;
@@ -30,12 +31,13 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(int slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, secret));
+    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot.Number, slot.Entry, plan, launcher, arbiter, secret));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(int slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret)
+    public WorkerProcess(int slot, int entry, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret)
     {
+        _entry = entry;
         _timeout = plan.Timeout;
         _slot = slot;
         _plan = plan;
@@ -83,7 +85,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _process = _launcher.Launch(_plan);
+        _process = _launcher.Launch(_plan, _entry);
         var self = Self;
         _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
         _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));

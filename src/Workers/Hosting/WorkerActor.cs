@@ -5,6 +5,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 
@@ -24,6 +25,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly ServerState _state;
     private readonly IMaterializer _materializer;
     private readonly TaskCompletionSource<int> _exit;
+    private readonly FairShare? _share;
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
     private readonly DateTime _registerDeadline;
     private IActorRef? _arbiter;
@@ -41,13 +43,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
-        IMaterializer materializer, TaskCompletionSource<int> exit) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit));
+        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit, share));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
     public WorkerActor(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
-        IMaterializer materializer, TaskCompletionSource<int> exit)
+        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share)
     {
+        _share = share;
         _options = options;
         _app = app;
         _listeners = listeners;
@@ -97,8 +100,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void Serving()
     {
-        Receive<SendHeartbeat>(_ => _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight,
-            _state.OpenConnections, Environment.WorkingSet)));
+        Receive<SendHeartbeat>(_ =>
+        {
+            _share?.Publish(_state.OpenConnections);
+            _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet));
+        });
         Receive<QuotaHit>(_ =>
         {
             Log.Information("Autorestarting worker after {Served} requests (max_requests)", _state.RequestsServed);
@@ -108,6 +114,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
             _state.BeginDraining();
+            _share?.Leave();
             _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
             // Count connections only once no accept can still bring one in.
             _accepting.StopAsync(m.SweepBacklog).PipeTo(Self, success: () => new AcceptingStopped());
@@ -136,7 +143,11 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void StartAccepting()
     {
-        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle))).ToList();
+        _share?.Join();
+        var share = _share;
+        var state = _state;
+        Func<bool>? mayAccept = share is null ? null : () => share.MayAccept(state.OpenConnections);
+        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle, mayAccept))).ToList();
         var accepted = sources.Count == 1
             ? sources[0]
             : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
@@ -155,6 +166,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
         var connection = SocketProbe.Describe(socket);
         _state.ConnectionOpened();
+        _share?.Publish(_state.OpenConnections);
         try
         {
             return Source.FromGraph(new SocketSource(socket))
@@ -164,6 +176,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 .ContinueWith(_ =>
                 {
                     _state.ConnectionClosed();
+                    _share?.Publish(_state.OpenConnections);
                     return NotUsed.Instance;
                 }, TaskContinuationOptions.ExecuteSynchronously);
         }

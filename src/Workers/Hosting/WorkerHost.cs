@@ -6,6 +6,7 @@ using Akka.Configuration;
 using Akka.Streams;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Apps;
+using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Protocol;
 using Serilog;
@@ -74,7 +75,10 @@ public static class WorkerHost
         var system = ActorSystem.Create("worker", AkkaConfig);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
-        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit), "worker");
+        using var board = options.BoardPath is { } boardPath ? LoadBoard.Open(boardPath) : null;
+        // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
+        var share = board is null ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);
+        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit, share), "worker");
         // TERM sent to a worker alone (an operator, a process manager) drains it as Gunicorn's workers do;
         // the Arbiter then replaces it. INT keeps .NET's default: exit at once.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

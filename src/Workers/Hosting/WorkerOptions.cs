@@ -31,6 +31,12 @@ public sealed record WorkerOptions
     /// <summary>The lifeline pipe's read end, or -1.</summary>
     public int LifelineDescriptor { get; init; } = -1;
 
+    /// <summary>The shared load board's file, or null to accept without balancing.</summary>
+    public string? BoardPath { get; init; }
+
+    /// <summary>This worker's entry on the board.</summary>
+    public int BoardEntry { get; init; }
+
     /// <summary>Requests after which the worker asks to be replaced (<c>max_requests</c> plus jitter); 0 never.</summary>
     public long MaxRequests { get; init; }
 

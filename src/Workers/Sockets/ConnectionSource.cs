@@ -13,16 +13,21 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// It stops when its <see cref="AcceptSwitch"/> says so, and only once the accept under way has given its
 /// answer: the accept is cancelled, and a connection it took regardless is pushed and served. With
 /// <see cref="AcceptSwitch.SweepBacklog"/> it then takes, without waiting, every connection the kernel has
-/// already queued, and closes its descriptor. Should the stream downstream go away first, a connection still arriving goes to
+/// already queued, and closes its descriptor. While <paramref name="mayAccept"/> says no (the worker holds more than
+/// its share), it leaves new connections to its siblings and asks again shortly. Should the stream downstream go away first, a connection still arriving goes to
 /// <paramref name="straggler"/>: a worker never resets a connection the kernel gave it.
 /// </para>
 /// </summary>
-public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch, Action<Socket> straggler) : GraphStage<SourceShape<Socket>>
+public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch, Action<Socket> straggler, Func<bool>? mayAccept = null)
+    : GraphStage<SourceShape<Socket>>
 {
     internal readonly Socket Listener = listener;
+    internal readonly Func<bool>? MayAccept = mayAccept;
     internal readonly AcceptSwitch Switch = acceptSwitch;
     internal readonly Action<Socket> Straggler = straggler;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+    // Short enough that a worker falling behind its siblings takes connections again at once, long enough to cost nothing.
+    private static readonly TimeSpan GateDelay = TimeSpan.FromMilliseconds(5);
     private readonly Outlet<Socket> _out = new("ConnectionSource.out");
 
     /// <inheritdoc />
@@ -89,12 +94,18 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
             // nothing would: there is no demand (the worker is at its connection limit) or a retry waits.
             if (_pending) return;
             CancelTimer("retry");
+            CancelTimer("gate");
             if (IsAvailable(_stage._out)) StopAccepting();
             else if (!_stage.Switch.SweepBacklog) CompleteStage();
         }
 
         private void Accept()
         {
+            if (_stage.MayAccept?.Invoke() == false)
+            {
+                ScheduleOnce("gate", GateDelay);
+                return;
+            }
             Task<Socket> accept;
             try
             {

@@ -20,6 +20,9 @@ public sealed class SteadyLoad : IAsyncDisposable
     private long _successes, _failures, _closes;
     private volatile bool _noReconnect;
 
+    /// <summary>How many successful responses carried each body (for apps that answer who served them).</summary>
+    public ConcurrentDictionary<string, long> Bodies { get; } = new();
+
     /// <summary>Failure descriptions, for the test output.</summary>
     public ConcurrentQueue<string> Errors { get; } = new();
 
@@ -83,7 +86,11 @@ public sealed class SteadyLoad : IAsyncDisposable
                     var response = await ReadResponseAsync(socket, buffer);
                     if (response is null) { Fail("the connection closed with no response"); break; }
                     if (response.Status != 200) Fail($"status {response.Status}");
-                    else Interlocked.Increment(ref _successes);
+                    else
+                    {
+                        Interlocked.Increment(ref _successes);
+                        Bodies.AddOrUpdate(response.BodyText, 1, (_, n) => n + 1);
+                    }
                     open = !string.Equals(response.Header("Connection"), "close", StringComparison.OrdinalIgnoreCase);
                     if (!open) Interlocked.Increment(ref _closes);
                 }

@@ -1,0 +1,20 @@
+namespace AkkaGunicorn.Workers.Balance;
+
+/// <summary>One worker's entry on the <see cref="LoadBoard"/>: what it publishes and whether it may accept.</summary>
+/// <param name="board">The shared board.</param>
+/// <param name="entry">This worker's entry.</param>
+/// <param name="staleAfter">How long a silent sibling still counts.</param>
+public sealed class FairShare(LoadBoard board, int entry, TimeSpan staleAfter)
+{
+    /// <summary>Takes the entry, holding no connections yet.</summary>
+    public void Join() => board.Join(entry);
+
+    /// <summary>Publishes the connection count, which also says this worker is alive.</summary>
+    public void Publish(long connections) => board.Publish(entry, connections);
+
+    /// <summary>Stops counting for the siblings (draining).</summary>
+    public void Leave() => board.Leave(entry);
+
+    /// <summary>Whether a worker holding <paramref name="connections"/> may take another one now.</summary>
+    public bool MayAccept(long connections) => board.MayAccept(entry, connections, staleAfter);
+}

@@ -1,0 +1,100 @@
+using System.IO.MemoryMappedFiles;
+
+namespace AkkaGunicorn.Workers.Balance;
+
+/// <summary>
+/// A small shared-memory table, one entry per worker, through which workers balance connections without
+/// asking anyone: each publishes how many connections it holds and when it last made progress, and accepts
+/// a new connection only while it holds no more than the least-loaded live sibling. Racing accept() calls on
+/// one shared queue otherwise hand most connections to whichever worker wakes first (Gunicorn #2938).
+/// A sibling that is draining, or silent for longer than the staleness limit (stopped, wedged, dead),
+/// does not count, so a stuck worker never holds the others back for long.
+/// <para>The Arbiter creates the file and assigns entries; a worker opens it and writes only its own entry.</para>
+/// </summary>
+public sealed class LoadBoard : IDisposable
+{
+    /// <summary>The environment variable naming the board file.</summary>
+    public const string PathVariable = "AKKAGUNICORN_BOARD";
+
+    /// <summary>The environment variable giving a worker its entry.</summary>
+    public const string EntryVariable = "AKKAGUNICORN_BOARD_ENTRY";
+
+    /// <summary>Entries: one per worker slot that exists at once (the workers setting allows up to 1024).</summary>
+    public const int Entries = 2048;
+
+    // Per entry, 8-byte aligned so that each field is written and read whole: pid (0 = free), connections,
+    // last progress (Environment.TickCount64, one monotonic clock for every process), draining (0/1).
+    private const int EntrySize = 32, Pid = 0, Connections = 8, Progress = 16, Draining = 24;
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+
+    private LoadBoard(MemoryMappedFile file)
+    {
+        _file = file;
+        _view = file.CreateViewAccessor(0, (long)Entries * EntrySize);
+    }
+
+    /// <summary>Creates (or truncates) the board file.</summary>
+    public static LoadBoard Create(string path)
+    {
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite))
+            stream.SetLength((long)Entries * EntrySize);
+        return Open(path);
+    }
+
+    /// <summary>Opens an existing board file.</summary>
+    public static LoadBoard Open(string path) =>
+        new(MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite));
+
+    /// <summary>Claims <paramref name="entry"/> for this process, holding no connections.</summary>
+    public void Join(int entry)
+    {
+        Write(entry, Connections, 0);
+        Write(entry, Draining, 0);
+        Write(entry, Progress, Environment.TickCount64);
+        Write(entry, Pid, Environment.ProcessId);
+    }
+
+    /// <summary>Publishes this worker's connection count and that it is making progress.</summary>
+    public void Publish(int entry, long connections)
+    {
+        Write(entry, Connections, connections);
+        Write(entry, Progress, Environment.TickCount64);
+    }
+
+    /// <summary>Marks the entry as draining: siblings stop waiting for it to take its share.</summary>
+    public void Leave(int entry) => Write(entry, Draining, 1);
+
+    /// <summary>Frees an entry (the Arbiter, when its process has exited).</summary>
+    public void Clear(int entry) => Write(entry, Pid, 0);
+
+    /// <summary>
+    /// Whether the worker at <paramref name="entry"/>, holding <paramref name="connections"/>, may accept now:
+    /// it holds no more than every live, non-draining sibling.
+    /// </summary>
+    public bool MayAccept(int entry, long connections, TimeSpan staleAfter)
+    {
+        long now = Environment.TickCount64, stale = (long)staleAfter.TotalMilliseconds;
+        for (int i = 0; i < Entries; i++)
+        {
+            if (i == entry || Read(i, Pid) == 0 || Read(i, Draining) != 0) continue;
+            if (now - Read(i, Progress) > stale) continue;
+            if (Read(i, Connections) < connections) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The connection count an entry publishes (for tests and diagnostics).</summary>
+    public long ConnectionsOf(int entry) => Read(entry, Connections);
+
+    private long Read(int entry, int field) => _view.ReadInt64((long)entry * EntrySize + field);
+
+    private void Write(int entry, int field, long value) => _view.Write((long)entry * EntrySize + field, value);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _view.Dispose();
+        _file.Dispose();
+    }
+}

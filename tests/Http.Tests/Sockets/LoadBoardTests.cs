@@ -1,0 +1,58 @@
+using AkkaGunicorn.Workers.Balance;
+using Xunit;
+
+namespace AkkaGunicorn.Http.Tests.Sockets;
+
+/// <summary>The balancing rule on a real shared-memory file: take a connection only while no live sibling holds fewer.</summary>
+public sealed class LoadBoardTests : IDisposable
+{
+    private readonly string _path = Path.GetTempFileName();
+    private readonly LoadBoard _board;
+
+    public LoadBoardTests() => _board = LoadBoard.Create(_path);
+
+    public void Dispose()
+    {
+        _board.Dispose();
+        File.Delete(_path);
+    }
+
+    [Fact]
+    public void A_worker_ahead_of_a_live_sibling_waits_and_one_level_with_it_accepts()
+    {
+        _board.Join(0);
+        _board.Join(1);
+        _board.Publish(0, 2);
+        _board.Publish(1, 2);
+        Assert.True(_board.MayAccept(0, 2, TimeSpan.FromSeconds(10)));
+        Assert.True(_board.MayAccept(1, 2, TimeSpan.FromSeconds(10)));
+        _board.Publish(0, 3);
+        Assert.False(_board.MayAccept(0, 3, TimeSpan.FromSeconds(10)));
+        Assert.True(_board.MayAccept(1, 2, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void Draining_stale_and_cleared_siblings_do_not_hold_a_worker_back()
+    {
+        _board.Join(0);
+        _board.Join(1);
+        _board.Leave(1);
+        Assert.True(_board.MayAccept(0, 5, TimeSpan.FromSeconds(10)));
+
+        _board.Join(2);
+        Assert.False(_board.MayAccept(0, 5, TimeSpan.FromSeconds(10)));
+        Assert.True(_board.MayAccept(0, 5, TimeSpan.FromMilliseconds(-1)));
+        _board.Clear(2);
+        Assert.True(_board.MayAccept(0, 5, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void Two_handles_on_one_file_see_each_other()
+    {
+        using var other = LoadBoard.Open(_path);
+        other.Join(3);
+        other.Publish(3, 7);
+        Assert.Equal(7, _board.ConnectionsOf(3));
+        Assert.False(_board.MayAccept(0, 8, TimeSpan.FromSeconds(10)));
+    }
+}
