@@ -147,23 +147,6 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Max_requests_recycles_workers_without_failing_a_request()
-    {
-        await using var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--max-requests", "200", "--max-requests-jitter", "50");
-        var exited = ArbiterSaysWorkerExited(server);
-        // Busy keep-alive clients until two workers have been recycled; every request must be answered.
-        await using (var load = SteadyLoad.Start(server.Port, clients: 4))
-        {
-            await server.WaitForCountAsync(exited, 2, TimeSpan.FromSeconds(60));
-            await load.WaitForMoreSuccessesAsync(100);
-            output.WriteLine($"{load.Successes} requests, {load.Closes} closed by a draining worker, {load.Failures} failed: {string.Join("; ", load.Errors.Take(5))}");
-            Assert.Equal(0, load.Failures);
-        }
-        Assert.True(server.WorkerPids.Count >= 3, $"expected replacements, saw {server.WorkerPids.Count} workers");
-        Assert.Contains(server.Lines, l => l.Contains("starting its replacement"));
-    }
-
-    [Fact]
     public async Task The_pidfile_is_written_guarded_and_removed()
     {
         var pidfile = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.pid");

@@ -76,6 +76,7 @@ public static class ArbiterHost
     public static WorkerPlan PlanFor(ServerSettings settings) => new(settings.Workers, settings.GracefulTimeout)
     {
         Timeout = settings.Timeout,
+        MaxWorkerMemory = settings.MaxWorkerMemory,
         Strategy = Enum.Parse<ReloadStrategy>(settings.ReloadStrategy, ignoreCase: true),
         Configuration = SettingsLoader.ToHocon(settings),
     };

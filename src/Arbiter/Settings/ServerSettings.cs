@@ -30,6 +30,9 @@ public sealed record ServerSettings
     /// <summary>Requests before a worker is recycled; 0 never.</summary>
     public long MaxRequests => (long)Values["max_requests"];
 
+    /// <summary>Resident memory in bytes beyond which a worker is recycled; 0 never.</summary>
+    public long MaxWorkerMemory => (long)Values["max_worker_memory"] << 20;
+
     /// <summary>Random extra requests per worker.</summary>
     public long MaxRequestsJitter => (long)Values["max_requests_jitter"];
 

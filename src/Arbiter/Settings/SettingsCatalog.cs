@@ -15,6 +15,7 @@ public static class SettingsCatalog
         new("timeout", SettingKind.Integer, ["-t", "--timeout"], 0, 86400),
         new("max_requests", SettingKind.Integer, ["--max-requests"], 0, long.MaxValue / 2),
         new("max_requests_jitter", SettingKind.Integer, ["--max-requests-jitter"], 0, long.MaxValue / 2),
+        new("max_worker_memory", SettingKind.Integer, ["--max-worker-memory"], 0, 1 << 30),
         new("graceful_timeout", SettingKind.Integer, ["--graceful-timeout"], 0, 86400),
         new("reload_strategy", SettingKind.Choice, ["--reload-strategy"], Choices: ["generation", "rolling"]),
         new("limit_request_line", SettingKind.Integer, ["--limit-request-line"], 0, 65535),

@@ -22,8 +22,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, int> _deadPidBySlot = new();
     // Slots in the order they were started; the oldest is retired first (as Gunicorn's TTOU does).
     private readonly List<SlotRef> _slots = [];
-    // A new slot's number → the slot it replaces once it serves (max_requests recycling).
-    private readonly Dictionary<int, SlotRef> _replacing = new();
+    // A new slot's number → the slot it replaces once it serves, and why (recycling).
+    private readonly Dictionary<int, (SlotRef Old, string Why)> _replacing = new();
     private readonly HashSet<IActorRef> _retiring = [];
     // Slots of abandoned reloads: their workers' failures were the reason, not news.
     private readonly HashSet<int> _abandoned = [];
@@ -54,7 +54,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerSpawned>(OnSpawned);
         Receive<Register>(OnRegister);
         Receive<WorkerBooted>(OnBooted);
-        Receive<QuotaReached>(OnQuotaReached);
+        Receive<RecycleWorker>(OnRecycle);
         Receive<WorkerExited>(OnExited);
         Receive<WorkerBootFailed>(OnBootFailed);
         Receive<ScaleWorkers>(OnScale);
@@ -146,10 +146,10 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             _ready = true;
             _options.Notify("READY=1");
         }
-        if (_replacing.Remove(m.Slot, out var old))
+        if (_replacing.Remove(m.Slot, out var replaced))
         {
             Log.Information("Worker (pid:{Pid}) serves; retiring the worker it replaces", m.Pid);
-            Retire(old, "max_requests reached");
+            Retire(replaced.Old, replaced.Why);
         }
         if (_rollout is { } rollout && rollout.IsBooting(m.Slot))
         {
@@ -158,15 +158,15 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnQuotaReached(QuotaReached m)
+    private void OnRecycle(RecycleWorker m)
     {
         if (_exitCode is not null || !_processes.TryGetValue(m.Pid, out var process)) return;
         // The process actor's parent is its slot's back-off supervisor.
         var slot = _slots.FirstOrDefault(s => s.Supervisor.Path.Equals(process.Path.Parent));
-        if (slot is null || _replacing.ContainsValue(slot) || _retiring.Contains(slot.Supervisor)) return;
-        Log.Information("Worker (pid:{Pid}) served {Served} requests (max_requests): starting its replacement", m.Pid, m.Served);
+        if (slot is null || _replacing.Values.Any(r => r.Old == slot) || _retiring.Contains(slot.Supervisor)) return;
+        Log.Information("Worker (pid:{Pid}) {Why}: starting its replacement", m.Pid, m.Reason);
         var plan = _rollout?.Plan is { } next && next.Generation == slot.Generation ? next : _plan;
-        _replacing[StartSlot(plan)] = slot;
+        _replacing[StartSlot(plan)] = (slot, m.Reason);
     }
 
     private void OnScale(ScaleWorkers m)

@@ -28,6 +28,12 @@ public sealed record ReopenLogs;
 /// <summary>Command: retire every worker gracefully and keep the Arbiter (WINCH); TTIN starts workers again.</summary>
 public sealed record RetireAllWorkers;
 
+/// <summary>
+/// Command, from a WorkerProcess: its worker should be replaced (request quota served, memory limit passed);
+/// the replacement starts first and the worker drains once it serves.
+/// </summary>
+public sealed record RecycleWorker(int Pid, string Reason);
+
 /// <summary>Event: a worker process was started in a slot.</summary>
 public sealed record WorkerSpawned(int Slot, int Pid);
 

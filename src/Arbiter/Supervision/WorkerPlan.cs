@@ -24,6 +24,9 @@ public sealed record WorkerPlan(int Workers, TimeSpan GracefulTimeout)
     /// <summary>How long a worker may go without a heartbeat before it is aborted; zero disables the check.</summary>
     public TimeSpan Timeout { get; init; }
 
+    /// <summary>Resident memory (bytes) beyond which a worker is recycled; zero means no limit.</summary>
+    public long MaxWorkerMemory { get; init; }
+
     /// <summary>How the next reload replaces these workers.</summary>
     public ReloadStrategy Strategy { get; init; } = ReloadStrategy.Generation;
 

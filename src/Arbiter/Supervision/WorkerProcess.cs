@@ -24,7 +24,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private IWorkerHandle? _process;
     private IActorRef? _worker;
     private readonly TimeSpan _timeout;
-    private bool _exited, _retiring, _timedOut;
+    private bool _exited, _retiring, _timedOut, _recycling;
     private DateTime _lastHeard;
 
     /// <inheritdoc />
@@ -59,7 +59,16 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             if (_timeout > TimeSpan.Zero)
                 Timers.StartPeriodicTimer(LivenessTimer, new CheckLiveness(), TimeSpan.FromTicks(Math.Max(_timeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks)));
         });
-        Receive<Heartbeat>(_ => _lastHeard = DateTime.UtcNow);
+        Receive<Heartbeat>(m =>
+        {
+            _lastHeard = DateTime.UtcNow;
+            if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
+            {
+                _recycling = true;
+                _arbiter.Tell(new RecycleWorker(m.Pid,
+                    $"uses {m.ResidentBytes >> 20} MB, more than max_worker_memory ({_plan.MaxWorkerMemory >> 20} MB)"));
+            }
+        });
         Receive<CheckLiveness>(_ =>
         {
             if (_timedOut || _retiring || DateTime.UtcNow - _lastHeard <= _timeout) return;
@@ -72,7 +81,13 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<AbortGracePassed>(_ => _process!.Kill());
         Receive<Drained>(_ => { });
         // The worker talks to this actor (the sender of Registered); what concerns the whole server goes up.
-        Receive<QuotaReached>(m => _arbiter.Forward(m));
+        // A worker asks to be recycled once: its replacement is on the way.
+        Receive<QuotaReached>(m =>
+        {
+            if (_recycling || _retiring) return;
+            _recycling = true;
+            _arbiter.Tell(new RecycleWorker(m.Pid, $"served {m.Served} requests (max_requests)"));
+        });
         Receive<RetireWorker>(Retire);
         Receive<RetireDeadlinePassed>(_ =>
         {
