@@ -91,6 +91,7 @@ public static class Program
             }
         }
         using var ownedPidFile = pidFile;
+        KernelLimits.Check(settings);
         ListenerSet listeners;
         var inherited = InheritedSockets.Take();
         try

@@ -63,7 +63,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             WorkingDirectory = Paths.Root,
         };
         info.ArgumentList.Add("-c");
-        info.ArgumentList.Add($"{prelude}; shift {preludeArgs.Length}; exec dotnet \"$@\"");
+        info.ArgumentList.Add($"{prelude} && shift {preludeArgs.Length} && exec dotnet \"$@\"");
         info.ArgumentList.Add("bash");
         foreach (var arg in preludeArgs) info.ArgumentList.Add(arg);
         info.ArgumentList.Add(Paths.Server);
