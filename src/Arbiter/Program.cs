@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using AkkaGunicorn.Arbiter.Cli;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
+using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Balance;
@@ -59,6 +60,17 @@ public static class Program
             return 0;
         }
         ServerLog.Configure(settings.LogLevel);
+        WorkerIdentity? identity;
+        try
+        {
+            ProcessSetup.Apply(settings);
+            identity = WorkerIdentity.Resolve(settings);
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return ConfigErrorExitCode;
+        }
         try
         {
             // Fail on a broken app now, before anything is bound or spawned.
@@ -115,7 +127,7 @@ public static class Program
                 Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId, origin);
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
-            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective), upgrade);
+            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective), upgrade, identity);
         }
     }
 
@@ -133,6 +145,7 @@ public static class Program
             Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart",
                 settings.Values["bind"], binds);
         var values = new Dictionary<string, object>(settings.Values) { ["bind"] = binds };
+        ProcessSetup.ApplyEnvironment(settings);
         return WithApp(settings with { Values = values }, app);
     }
 
@@ -154,6 +167,21 @@ public static class Program
             return WorkerEnvironment.BootErrorExitCode;
         }
         ServerLog.Configure(settings.LogLevel);
+        ProcessSetup.Name(settings.ProcName);
+        if (Environment.GetEnvironmentVariable(WorkerEnvironment.Identity) is { Length: > 0 } identity)
+        {
+            // Before the app is loaded: nothing of the app's runs with the Arbiter's privileges.
+            try
+            {
+                var who = WorkerIdentity.Parse(identity);
+                Accounts.Become(who.Uid, who.Gid);
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or FormatException)
+            {
+                Log.Error("Cannot run as {Identity}: {Error}", identity, e.Message);
+                return WorkerEnvironment.BootErrorExitCode;
+            }
+        }
         AppSpec app;
         try
         {

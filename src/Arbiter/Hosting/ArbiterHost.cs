@@ -6,6 +6,7 @@ using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Arbiter.Signals;
 using AkkaGunicorn.Arbiter.Supervision;
+using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Protocol;
@@ -22,10 +23,13 @@ public static class ArbiterHost
     /// Serves until stopped and returns the exit code. The listeners are already bound; <paramref name="reread"/>
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
-    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade)
+    public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
+        WorkerIdentity? identity)
     {
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
+        // Workers that drop to another user still write their own entry.
+        if (identity is not null) Accounts.Chown(board.Path, identity.Uid, identity.Gid);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
@@ -46,7 +50,7 @@ public static class ArbiterHost
                 .WithActors((system, registry) =>
                 {
                     var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, board);
+                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, board, identity);
                     var options = new ArbiterOptions(PlanFor(settings), launcher, secret, exit)
                     {
                         CloseListeners = listeners.CloseDescriptors,
@@ -62,6 +66,9 @@ public static class ArbiterHost
         await host.StartAsync();
         var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
         using var signals = new SignalBridge(arbiterRef);
+        using var watcher = settings.Reload
+            ? new AppWatcher(Path.GetDirectoryName(AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath)!, settings.ReloadExtraFiles, arbiterRef)
+            : null;
         // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
         var died = arbiterRef.WatchAsync();
         await Task.WhenAny(exit.Task, died);

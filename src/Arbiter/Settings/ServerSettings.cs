@@ -46,6 +46,31 @@ public sealed record ServerSettings
     /// <summary>How a reload replaces the workers: "generation" or "rolling".</summary>
     public string ReloadStrategy => (string)Values["reload_strategy"];
 
+    /// <summary>The directory to work in, or null to stay.</summary>
+    public string? Chdir => (string)Values["chdir"] is { Length: > 0 } dir ? dir : null;
+
+    /// <summary>Environment variables for the workers.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RawEnv => ((IReadOnlyList<string>)Values["raw_env"])
+        .Select(e => new KeyValuePair<string, string>(e[..e.IndexOf('=')], e[(e.IndexOf('=') + 1)..])).ToList();
+
+    /// <summary>The file-creation mask, or null to leave it.</summary>
+    public uint? Umask => (string)Values["umask"] is { Length: > 0 } mask ? Convert.ToUInt32(mask, 8) : null;
+
+    /// <summary>The user workers run as, or null.</summary>
+    public string? User => (string)Values["user"] is { Length: > 0 } user ? user : null;
+
+    /// <summary>The group workers run as, or null.</summary>
+    public string? Group => (string)Values["group"] is { Length: > 0 } group ? group : null;
+
+    /// <summary>The process name.</summary>
+    public string ProcName => (string)Values["proc_name"];
+
+    /// <summary>Development reload on file changes.</summary>
+    public bool Reload => Bool("reload");
+
+    /// <summary>Extra files watched by <see cref="Reload"/>.</summary>
+    public IReadOnlyList<string> ReloadExtraFiles => (IReadOnlyList<string>)Values["reload_extra_files"];
+
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];
 

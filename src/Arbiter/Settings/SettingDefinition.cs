@@ -5,12 +5,18 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
     Func<long>? Auto = null)
 {
     /// <summary>Checks a raw value and returns it normalised, or throws <see cref="ConfigException"/>.</summary>
-    public object Validate(object raw)
+    public object Validate(object? raw)
     {
         switch (Kind)
         {
             case SettingKind.List:
-                return raw is IReadOnlyList<string> list ? list : new[] { (string)raw };
+                // HOCON gives an empty list ([]) no value at all.
+                return raw switch
+                {
+                    IReadOnlyList<string> list => list,
+                    null => Array.Empty<string>(),
+                    _ => new[] { (string)raw },
+                };
             case SettingKind.Integer:
             {
                 var text = AsText(raw);
@@ -41,8 +47,9 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
         }
     }
 
-    private string AsText(object raw) => raw switch
+    private string AsText(object? raw) => raw switch
     {
+        null => "",
         string s => s,
         IReadOnlyList<string> list => throw new ConfigException(Key, "[" + string.Join(", ", list) + "]", $"expected a single {Kind.ToString().ToLowerInvariant()} value, not a list"),
         _ => raw.ToString() ?? "",

@@ -31,6 +31,14 @@ public static class SettingsCatalog
         new("strip_header_spaces", SettingKind.Boolean, ["--strip-header-spaces"]),
         new("header_map", SettingKind.Choice, ["--header-map"], Choices: ["drop", "refuse", "dangerous"]),
         new("pidfile", SettingKind.Text, ["-p", "--pid", "--pidfile"]),
+        new("chdir", SettingKind.Text, ["--chdir"]),
+        new("raw_env", SettingKind.List, ["-e", "--env"]),
+        new("umask", SettingKind.Text, ["-m", "--umask"]),
+        new("user", SettingKind.Text, ["-u", "--user"]),
+        new("group", SettingKind.Text, ["-g", "--group"]),
+        new("proc_name", SettingKind.Text, ["-n", "--name"]),
+        new("reload", SettingKind.Boolean, ["--reload"]),
+        new("reload_extra_files", SettingKind.List, ["--reload-extra-file"]),
         new("app", SettingKind.Text, []),
     }.ToDictionary(d => d.Key);
 

@@ -51,7 +51,7 @@ public static class SettingsLoader
         return text.ToString();
     }
 
-    private static ServerSettings Validate(Dictionary<string, object> raw)
+    private static ServerSettings Validate(Dictionary<string, object?> raw)
     {
         var values = new Dictionary<string, object>();
         foreach (var (key, value) in raw)
@@ -64,6 +64,12 @@ public static class SettingsLoader
         if (settings.Binds.Count == 0) throw new ConfigException("bind", "[]", "expected at least one address");
         CheckIpList(values, "proxy_allow_ips");
         CheckIpList(values, "forwarded_allow_ips");
+        foreach (var entry in (IReadOnlyList<string>)values["raw_env"])
+            if (entry.IndexOf('=') <= 0) throw new ConfigException("raw_env", entry, "expected KEY=VALUE");
+        var umask = (string)values["umask"];
+        if (umask.Length > 0 && (umask.Length > 4 || umask.Any(c => c is < '0' or > '7')))
+            throw new ConfigException("umask", umask, "expected an octal mask such as 022 (at most 4 digits 0-7), or \"\" to leave it");
+        if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         return settings;
     }
 
@@ -79,7 +85,7 @@ public static class SettingsLoader
         }
     }
 
-    private static Dictionary<string, object> ReadHocon(string text, string source)
+    private static Dictionary<string, object?> ReadHocon(string text, string source)
     {
         Config config;
         try
@@ -90,7 +96,7 @@ public static class SettingsLoader
         {
             throw new ConfigException("config", source, $"not valid HOCON: {e.Message}");
         }
-        var result = new Dictionary<string, object>();
+        var result = new Dictionary<string, object?>();
         if (config.Root is null || config.IsEmpty) return result;
         foreach (var (key, value) in config.Root.GetObject().Items)
         {
@@ -101,7 +107,7 @@ public static class SettingsLoader
         return result;
     }
 
-    private static string Describe(object value) => value is IReadOnlyList<string> list ? "[" + string.Join(", ", list) + "]" : value.ToString() ?? "";
+    private static string Describe(object? value) => value is IReadOnlyList<string> list ? "[" + string.Join(", ", list) + "]" : value?.ToString() ?? "";
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

@@ -12,7 +12,7 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// pipe's read end as descriptors, and learn everything else from their environment.
 /// </summary>
 public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, string secret,
-    int lifelineDescriptor, LoadBoardFile board) : IWorkerLauncher
+    int lifelineDescriptor, LoadBoardFile board, WorkerIdentity? identity) : IWorkerLauncher
 {
     /// <inheritdoc />
     public IWorkerHandle Launch(WorkerPlan plan, int entry)
@@ -29,6 +29,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment[WorkerEnvironment.Config] = plan.Configuration;
         info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
         info.Environment[LoadBoard.PathVariable] = board.Path;
+        if (identity is not null) info.Environment[WorkerEnvironment.Identity] = identity.ToString();
         info.Environment[LoadBoard.EntryVariable] = entry.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
         var handle = new Handle(process);

@@ -21,6 +21,9 @@ public static class WorkerEnvironment
     /// <summary>The effective configuration, as HOCON.</summary>
     public const string Config = "AKKAGUNICORN_CONFIG";
 
+    /// <summary>The uid:gid a worker drops to before it loads the app, when the Arbiter runs as root.</summary>
+    public const string Identity = "AKKAGUNICORN_IDENTITY";
+
     /// <summary>Exit code of a worker that could not boot (Gunicorn's WORKER_BOOT_ERROR).</summary>
     public const int BootErrorExitCode = 3;
 

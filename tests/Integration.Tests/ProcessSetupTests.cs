@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>chdir, raw_env, umask, proc_name, user and group, read back from the kernel's view of the real processes.</summary>
+public sealed class ProcessSetupTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ag-setup-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Workers_run_in_chdir_with_raw_env_the_umask_and_the_process_name()
+    {
+        await using var server = await ServerProcess.StartServingAsync(
+            ["--workers", "1", "--chdir", _dir, "--env", "GREETING=hello world", "--env", "EMPTY=", "--umask", "027",
+             "--name", "orders-api-production", Paths.Fragile], 1, output);
+        foreach (int pid in new[] { server.Pid, server.WorkerPids[0] })
+        {
+            Assert.Equal(_dir, new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+            Assert.Equal("orders-api-prod", File.ReadAllText($"/proc/{pid}/comm").Trim());
+            Assert.Matches(@"Umask:\s+0027", File.ReadAllText($"/proc/{pid}/status"));
+        }
+        var environment = File.ReadAllText($"/proc/{server.WorkerPids[0]}/environ").Split('\0');
+        Assert.Contains("GREETING=hello world", environment);
+        Assert.Contains("EMPTY=", environment);
+    }
+
+    [Fact]
+    public async Task Workers_drop_to_the_configured_user_and_group()
+    {
+        var args = new[] { "--bind", "127.0.0.1:0", "--workers", "1", "--user", "nobody", "--group", "nogroup", Paths.Fragile };
+        if (Environment.UserName != "root")
+        {
+            // Only root may change the workers' user: anyone else is told so at start.
+            await using var refused = ServerProcess.Start(args, output);
+            Assert.Equal(1, await refused.WaitForExitAsync());
+            Assert.Contains(refused.Lines, l => l.Contains("needs the Arbiter to run as root"));
+            return;
+        }
+        await using var server = await ServerProcess.StartServingAsync(args[2..], 1, output);
+        var worker = File.ReadAllText($"/proc/{server.WorkerPids[0]}/status");
+        Assert.Matches(@"Uid:\s+65534\s+65534\s+65534", worker);
+        Assert.Matches(@"Gid:\s+65534\s+65534\s+65534", worker);
+        Assert.Matches(@"Uid:\s+0\s", File.ReadAllText($"/proc/{server.Pid}/status"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal($"pid {server.WorkerPids[0]}", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
+    }
+
+    [Fact]
+    public async Task Reload_mode_reloads_when_the_app_changes()
+    {
+        // A private copy of the app, so that the test can change it.
+        var appDir = Path.Combine(_dir, "app");
+        Directory.CreateDirectory(appDir);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Paths.Fragile)!)) File.Copy(file, Path.Combine(appDir, Path.GetFileName(file)));
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--reload", Path.Combine(appDir, "Fragile.dll")], 1, output);
+        File.SetLastWriteTimeUtc(Path.Combine(appDir, "Fragile.dll"), DateTime.UtcNow);
+        File.AppendAllText(Path.Combine(appDir, "touched.txt"), "x");
+        await server.WaitForLineAsync(new Regex(@"Reloading \(app files changed\): generation 2"));
+        await server.WaitForLineAsync(new Regex("Reload complete: generation 2 serves with 1 workers"));
+    }
+}
