@@ -1,9 +1,11 @@
 using System.Net.Sockets;
 using AkkaGunicorn.Arbiter.Cli;
+using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Arbiter.Settings;
+using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
@@ -71,11 +73,12 @@ public static class Program
             Console.Error.WriteLine($"Error: {e.Message}");
             return ConfigErrorExitCode;
         }
+        IServerHooks? serverHooks;
         try
         {
-            // Fail on a broken app now, before anything is bound or spawned.
+            // Fail on a broken app now, before anything is bound or spawned. The hooks run in this process too.
             app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
-            AppLoader.FindType(app, collectible: true);
+            serverHooks = AppLoader.Open(app, collectible: true).CreateHooks();
         }
         catch (AppLoadException e)
         {
@@ -103,6 +106,17 @@ public static class Program
             }
         }
         using var ownedPidFile = pidFile;
+        var hooks = new ArbiterHooks(serverHooks, new ArbiterInfo(Environment.ProcessId, settings.Workers,
+            (IReadOnlyList<string>)settings.Values["bind"], Generation: 1));
+        try
+        {
+            hooks.OnStarting();
+        }
+        catch (Exception e)
+        {
+            Log.Fatal(e, "Exception in on_starting hook; not starting");
+            return ConfigErrorExitCode;
+        }
         KernelLimits.Check(settings);
         ListenerSet listeners;
         var inherited = InheritedSockets.Take();
@@ -127,7 +141,10 @@ public static class Program
                 Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId, origin);
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
-            return await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective), upgrade, identity);
+            hooks.Listening(listeners.Names);
+            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks);
+            hooks.OnExit();
+            return code;
         }
     }
 
@@ -135,11 +152,11 @@ public static class Program
     /// Reads the configuration again for a reload and checks the app, as at start. Throws when either is
     /// unusable. Listening addresses are the Arbiter's for its lifetime: a changed bind is reported and kept.
     /// </summary>
-    private static ServerSettings Reread(CommandLine commandLine, ServerSettings running)
+    private static ServerSettings Reread(CommandLine commandLine, ServerSettings running, ArbiterHooks hooks)
     {
         var settings = SettingsLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
         var app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
-        AppLoader.FindType(app, collectible: true);
+        hooks.Replace(AppLoader.Open(app, collectible: true).CreateHooks());
         var binds = (IReadOnlyList<string>)running.Values["bind"];
         if (!((IReadOnlyList<string>)settings.Values["bind"]).SequenceEqual(binds))
             Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart",
@@ -205,6 +222,8 @@ public static class Program
             Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",
             Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,
             LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
+            ArbiterPid = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.ArbiterPid), out var arbiterPid) ? arbiterPid : 0,
+            Age = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Age), out var age) ? age : 0,
             BoardPath = Environment.GetEnvironmentVariable(LoadBoard.PathVariable) is { Length: > 0 } board ? board : null,
             BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
         };

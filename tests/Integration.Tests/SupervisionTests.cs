@@ -180,7 +180,7 @@ public sealed class SupervisionTests : TestKit
         private readonly Channel<FakeHandle> _launched = Channel.CreateUnbounded<FakeHandle>();
         private int _nextPid = 1000;
 
-        public IWorkerHandle Launch(WorkerPlan plan, int entry)
+        public IWorkerHandle Launch(WorkerPlan plan, SlotRef slot)
         {
             var handle = new FakeHandle(Interlocked.Increment(ref _nextPid), plan);
             _launched.Writer.TryWrite(handle);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Hosting;
+using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Arbiter.Settings;
@@ -24,7 +25,7 @@ public static class ArbiterHost
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
-        WorkerIdentity? identity)
+        WorkerIdentity? identity, ArbiterHooks hooks)
     {
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
@@ -57,6 +58,7 @@ public static class ArbiterHost
                         Reload = () => PlanFor(reread()),
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,
+                        Hooks = hooks,
                     };
                     var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);

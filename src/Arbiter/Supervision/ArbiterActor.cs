@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Pattern;
+using AkkaGunicorn.Arbiter.Hooks;
+using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
 
@@ -65,7 +67,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         {
             if (_exitCode is not null) return;
             AbandonRollout("WINCH retires every worker");
-            _desired = 0;
+            SetDesired(0);
             foreach (var slot in ActiveSlots().ToList()) Retire(slot, "WINCH");
             Log.Information("Number of workers: 0 (WINCH); the Arbiter keeps running");
         });
@@ -87,7 +89,20 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
+        Hooks.Describe(_desired, _plan.Generation);
+        Hooks.NWorkersChanged(_desired, null);
         for (int i = 0; i < _desired; i++) StartSlot(_plan);
+    }
+
+    private ArbiterHooks Hooks => _options.Hooks;
+
+    /// <summary>Sets the wanted number of workers and tells the hooks when it changed.</summary>
+    private void SetDesired(int desired)
+    {
+        int old = _desired;
+        _desired = desired;
+        Hooks.Describe(_desired, _plan.Generation);
+        if (old != desired) Hooks.NWorkersChanged(desired, old);
     }
 
     private IEnumerable<SlotRef> ActiveSlots() => _slots.Where(s => !_retiring.Contains(s.Supervisor));
@@ -97,7 +112,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         int number = ++_lastSlot;
         int entry = Enumerable.Range(0, int.MaxValue).First(e => _slots.All(s => s.Entry != e));
         var slot = new SlotRef(number, plan.Generation, entry);
-        var worker = WorkerProcess.Props(slot, plan, _options.Launcher, Self, _options.Secret);
+        var worker = WorkerProcess.Props(slot, plan, _options.Launcher, Self, _options.Secret, Hooks);
         var backoff = Backoff.OnFailure(worker, "process", _options.MinBackoff, _options.MaxBackoff, 0.2, -1)
             .WithAutoReset(TimeSpan.FromSeconds(30))
             .WithSupervisorStrategy(new OneForOneStrategy(e => e is WorkerCrashedException ? Directive.Restart : Directive.Escalate));
@@ -145,6 +160,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         {
             _ready = true;
             _options.Notify("READY=1");
+            Hooks.WhenReady();
         }
         if (_replacing.Remove(m.Slot, out var replaced))
         {
@@ -179,7 +195,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
         if (m.Delta > 0)
         {
-            _desired += m.Delta;
+            SetDesired(_desired + m.Delta);
             for (int i = 0; i < m.Delta; i++) StartSlot(_plan);
         }
         else
@@ -191,7 +207,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
                 Log.Warning("TTOU ignored: at least one worker must run");
                 return;
             }
-            _desired -= remove;
+            SetDesired(_desired - remove);
             foreach (var slot in active.Take(remove)) Retire(slot, "TTOU");
         }
         Log.Information("Number of workers: {Desired}", _desired);
@@ -218,6 +234,11 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             Log.Error("Reload ({Reason}) refused, the running workers keep serving: {Error}", m.Reason, e.Message);
             return;
         }
+        if (!Hooks.OnReload())
+        {
+            Log.Error("Reload ({Reason}) refused by the on_reload hook, the running workers keep serving", m.Reason);
+            return;
+        }
         _lastGeneration = plan.Generation;
         var old = ActiveSlots().ToList();
         Log.Information("Reloading ({Reason}): generation {Generation}, {Workers} workers, {Strategy} strategy, replacing {Old}",
@@ -232,7 +253,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         _rollout = null;
         _plan = rollout.Plan;
-        _desired = _plan.Workers;
+        SetDesired(_plan.Workers);
         Log.Information("Reload complete: generation {Generation} serves with {Workers} workers", _plan.Generation, _plan.Workers);
         _options.Notify("READY=1");
         if (_reloadQueued)
@@ -279,6 +300,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         _processes.Remove(m.Pid);
         _booted.Remove(m.Slot);
+        int generation = _slots.FirstOrDefault(s => s.Number == m.Slot)?.Generation ?? _plan.Generation;
+        Hooks.ChildExit(new WorkerInfo(m.Pid, Environment.ProcessId, generation, m.Slot) { Exit = m.How });
         if (m.Expected || _abandoned.Contains(m.Slot))
         {
             Log.Information("Worker exiting (pid: {Pid}): {How}", m.Pid, m.How);

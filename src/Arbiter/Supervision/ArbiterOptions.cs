@@ -1,3 +1,5 @@
+using AkkaGunicorn.Arbiter.Hooks;
+
 namespace AkkaGunicorn.Arbiter.Supervision;
 
 /// <summary>What the Arbiter actor is given.</summary>
@@ -24,6 +26,9 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, s
 
     /// <summary>Starts a new Arbiter from the current executable that inherits the listeners (USR2); returns its PID or throws.</summary>
     public Func<int> Upgrade { get; init; } = () => throw new InvalidOperationException("this server cannot upgrade");
+
+    /// <summary>The app's server hooks.</summary>
+    public ArbiterHooks Hooks { get; init; } = ArbiterHooks.None;
 
     /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
     public Action<string> Notify { get; init; } = _ => { };

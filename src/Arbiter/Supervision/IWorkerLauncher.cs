@@ -3,11 +3,8 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// <summary>Starts worker OS processes. A seam, so that the Arbiter's decisions can be tested with fake processes.</summary>
 public interface IWorkerLauncher
 {
-    /// <summary>
-    /// Starts one worker process of <paramref name="plan"/>'s generation, with its configuration.
-    /// <paramref name="entry"/> is unique among the live workers (their place on the shared load board).
-    /// </summary>
-    IWorkerHandle Launch(WorkerPlan plan, int entry);
+    /// <summary>Starts one worker process of <paramref name="plan"/>'s generation, with its configuration, for <paramref name="slot"/>.</summary>
+    IWorkerHandle Launch(WorkerPlan plan, SlotRef slot);
 }
 
 /// <summary>A started worker process.</summary>

@@ -15,7 +15,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
     int lifelineDescriptor, LoadBoardFile board, WorkerIdentity? identity) : IWorkerLauncher
 {
     /// <inheritdoc />
-    public IWorkerHandle Launch(WorkerPlan plan, int entry)
+    public IWorkerHandle Launch(WorkerPlan plan, SlotRef slot)
     {
         var info = ThisExecutable.StartInfo();
         info.Environment[WorkerEnvironment.Mode] = "1";
@@ -30,11 +30,13 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
         info.Environment[LoadBoard.PathVariable] = board.Path;
         if (identity is not null) info.Environment[WorkerEnvironment.Identity] = identity.ToString();
-        info.Environment[LoadBoard.EntryVariable] = entry.ToString();
+        info.Environment[LoadBoard.EntryVariable] = slot.Entry.ToString();
+        info.Environment[WorkerEnvironment.ArbiterPid] = Environment.ProcessId.ToString();
+        info.Environment[WorkerEnvironment.Age] = slot.Number.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
         var handle = new Handle(process);
         // A dead worker's entry must not hold its siblings back, nor confuse the next worker given it.
-        handle.Exited.ContinueWith(_ => board.Board.Clear(entry), TaskScheduler.Default);
+        handle.Exited.ContinueWith(_ => board.Board.Clear(slot.Entry), TaskScheduler.Default);
         return handle;
     }
 

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using AkkaGunicorn.Arbiter.Hooks;
+using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
 
@@ -16,7 +18,8 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private const int SIGABRT = 6;
     private readonly int _slot;
     private readonly WorkerPlan _plan;
-    private readonly int _entry;
+    private readonly SlotRef _slotRef;
+    private readonly ArbiterHooks _hooks;
     private readonly IWorkerLauncher _launcher;
     private readonly IActorRef _arbiter;
     private readonly string _secret;
@@ -31,15 +34,16 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot.Number, slot.Entry, plan, launcher, arbiter, secret));
+    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret, ArbiterHooks hooks) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, secret, hooks));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(int slot, int entry, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret)
+    public WorkerProcess(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret, ArbiterHooks hooks)
     {
-        _entry = entry;
+        _hooks = hooks;
+        _slotRef = slot;
         _timeout = plan.Timeout;
-        _slot = slot;
+        _slot = slot.Number;
         _plan = plan;
         _launcher = launcher;
         _arbiter = arbiter;
@@ -100,7 +104,8 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _process = _launcher.Launch(_plan, _entry);
+        _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slot));
+        _process = _launcher.Launch(_plan, _slotRef);
         var self = Self;
         _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
         _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));

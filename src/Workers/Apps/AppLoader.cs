@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Hooks;
 
 namespace AkkaGunicorn.Workers.Apps;
 
@@ -12,25 +13,13 @@ namespace AkkaGunicorn.Workers.Apps;
 public static class AppLoader
 {
     /// <summary>Loads and instantiates the app. Throws <see cref="AppLoadException"/>.</summary>
-    public static IHttpApp Load(AppSpec spec, bool collectible = false)
-    {
-        var type = FindType(spec, collectible);
-        try
-        {
-            return (IHttpApp)Activator.CreateInstance(type)!;
-        }
-        catch (Exception e) when (e is MissingMethodException or TargetInvocationException or MemberAccessException)
-        {
-            if (e is TargetInvocationException { InnerException: { } inner })
-                throw new AppLoadException(AppLoadError.ConstructionFailed,
-                    $"app: {type.FullName}'s constructor threw {inner.GetType().Name}: {inner.Message}", inner);
-            throw new AppLoadException(AppLoadError.ConstructionFailed,
-                $"app: {type.FullName} could not be constructed ({e.GetType().Name}: {e.Message}); it needs a public parameterless constructor", e);
-        }
-    }
+    public static IHttpApp Load(AppSpec spec, bool collectible = false) => Open(spec, collectible).CreateApp();
 
     /// <summary>Finds the app's type without constructing it (the Arbiter's check before binding).</summary>
-    public static Type FindType(AppSpec spec, bool collectible = false)
+    public static Type FindType(AppSpec spec, bool collectible = false) => Open(spec, collectible).AppType;
+
+    /// <summary>Loads the app's assembly and finds its app type and its hooks type, if any. Throws <see cref="AppLoadException"/>.</summary>
+    public static AppAssembly Open(AppSpec spec, bool collectible = false)
     {
         if (!File.Exists(spec.AssemblyPath))
             throw new AppLoadException(AppLoadError.AssemblyNotFound, $"app: '{spec.AssemblyPath}' does not exist; expected a .NET assembly (.dll)");
@@ -45,7 +34,18 @@ public static class AppLoader
         {
             throw new AppLoadException(AppLoadError.AssemblyLoadFailed, $"app: '{spec.AssemblyPath}' could not be loaded: {e.Message}", e);
         }
-        var apps = types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IHttpApp).IsAssignableFrom(t)).ToList();
+        var hooks = Implementations<IServerHooks>(types);
+        if (hooks.Count > 1)
+            throw new AppLoadException(AppLoadError.TypeNotFound,
+                $"app: '{spec.AssemblyPath}' has several {typeof(IServerHooks).FullName} types ({Describe(hooks)}); keep one");
+        return new AppAssembly(FindAppType(spec, assembly, Implementations<IHttpApp>(types)), hooks.SingleOrDefault());
+    }
+
+    private static List<Type> Implementations<T>(Type[] types) =>
+        types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(T).IsAssignableFrom(t)).ToList();
+
+    private static Type FindAppType(AppSpec spec, Assembly assembly, List<Type> apps)
+    {
         if (spec.TypeName is { } name)
         {
             var named = assembly.GetType(name);

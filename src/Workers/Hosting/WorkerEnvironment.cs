@@ -21,6 +21,12 @@ public static class WorkerEnvironment
     /// <summary>The effective configuration, as HOCON.</summary>
     public const string Config = "AKKAGUNICORN_CONFIG";
 
+    /// <summary>The Arbiter's process id.</summary>
+    public const string ArbiterPid = "AKKAGUNICORN_ARBITER_PID";
+
+    /// <summary>The worker's slot number, its age for hooks.</summary>
+    public const string Age = "AKKAGUNICORN_AGE";
+
     /// <summary>The uid:gid a worker drops to before it loads the app, when the Arbiter runs as root.</summary>
     public const string Identity = "AKKAGUNICORN_IDENTITY";
 

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Logging;
@@ -51,15 +52,24 @@ public static class WorkerHost
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
 
         Http.App.IHttpApp app;
+        var info = new WorkerInfo(Environment.ProcessId, options.ArbiterPid, options.Generation, options.Age);
+        WorkerHooks hooks;
         try
         {
-            app = AppLoader.Load(options.App);
+            var assembly = AppLoader.Open(options.App);
+            hooks = new WorkerHooks(assembly.CreateHooks(), info);
+            if (!RunBootHook("post_fork", hooks.PostFork)) return WorkerEnvironment.BootErrorExitCode;
+            app = assembly.CreateApp();
+            if (!RunBootHook("post_worker_init", hooks.PostWorkerInit)) return WorkerEnvironment.BootErrorExitCode;
+            if (hooks.Hooks is { } serverHooks) app = new HookedApp(app, serverHooks, info);
         }
         catch (AppLoadException e)
         {
             Log.Error("{Message}", e.Message);
             return WorkerEnvironment.AppLoadErrorExitCode;
         }
+        using var _ = hooks;
+        hooks.HandleSignals();
 
         List<Socket> listeners;
         try
@@ -88,7 +98,23 @@ public static class WorkerHost
         });
         int code = await exit.Task;
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;
+    }
+
+    /// <summary>A boot hook that throws is a boot error, as in Gunicorn: logged, and the worker exits with code 3.</summary>
+    private static bool RunBootHook(string name, Action hook)
+    {
+        try
+        {
+            hook();
+            return true;
+        }
+        catch (Exception e)
+        {
+            Log.Error(e, "Exception in {Hook} hook; the worker cannot boot", name);
+            return false;
+        }
     }
 }

@@ -31,6 +31,12 @@ public sealed record WorkerOptions
     /// <summary>The lifeline pipe's read end, or -1.</summary>
     public int LifelineDescriptor { get; init; } = -1;
 
+    /// <summary>The Arbiter's process id.</summary>
+    public int ArbiterPid { get; init; }
+
+    /// <summary>The worker's slot number (its age, for hooks).</summary>
+    public int Age { get; init; }
+
     /// <summary>The shared load board's file, or null to accept without balancing.</summary>
     public string? BoardPath { get; init; }
 

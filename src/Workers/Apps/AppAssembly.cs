@@ -1,0 +1,33 @@
+using System.Reflection;
+using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Hooks;
+
+namespace AkkaGunicorn.Workers.Apps;
+
+/// <summary>A loaded app assembly: its app type and, if it has one, its server hooks type.</summary>
+/// <param name="AppType">The <see cref="IHttpApp"/> to serve.</param>
+/// <param name="HooksType">The <see cref="IServerHooks"/> class, or null.</param>
+public sealed record AppAssembly(Type AppType, Type? HooksType)
+{
+    /// <summary>Constructs the app. Throws <see cref="AppLoadException"/>.</summary>
+    public IHttpApp CreateApp() => (IHttpApp)Construct(AppType, "app");
+
+    /// <summary>Constructs the hooks, or returns null when the assembly has none. Throws <see cref="AppLoadException"/>.</summary>
+    public IServerHooks? CreateHooks() => HooksType is null ? null : (IServerHooks)Construct(HooksType, "hooks");
+
+    private static object Construct(Type type, string what)
+    {
+        try
+        {
+            return Activator.CreateInstance(type)!;
+        }
+        catch (Exception e) when (e is MissingMethodException or TargetInvocationException or MemberAccessException)
+        {
+            if (e is TargetInvocationException { InnerException: { } inner })
+                throw new AppLoadException(AppLoadError.ConstructionFailed,
+                    $"{what}: {type.FullName}'s constructor threw {inner.GetType().Name}: {inner.Message}", inner);
+            throw new AppLoadException(AppLoadError.ConstructionFailed,
+                $"{what}: {type.FullName} could not be constructed ({e.GetType().Name}: {e.Message}); it needs a public parameterless constructor", e);
+        }
+    }
+}
