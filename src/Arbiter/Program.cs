@@ -124,7 +124,7 @@ public static class Program
         {
             listeners = inherited is { } given
                 ? ListenerSet.Adopt(given.Descriptors, ownUnixFiles: given.Origin == SocketOrigin.Upgrade)
-                : ListenerSet.Bind(settings.Binds, settings.Backlog);
+                : ListenerSet.Bind(settings.Binds, settings.Backlog, settings.ReusePort);
         }
         catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
         {
@@ -214,6 +214,8 @@ public static class Program
             App = app,
             Http = settings.Http,
             WorkerConnections = settings.WorkerConnections,
+            ReusePort = settings.ReusePort,
+            Backlog = settings.Backlog,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
             HeartbeatInterval = settings.HeartbeatInterval,
             GracefulTimeout = settings.GracefulTimeout,

@@ -12,7 +12,7 @@ namespace AkkaGunicorn.Arbiter.Listeners;
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
-    private const int SolSocket = 1, SoReuseAddr = 2;
+    private const int SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
     private readonly List<(Socket Socket, string Name, string? UnixPath)> _sockets = [];
 
     /// <summary>The listeners as workers adopt them.</summary>
@@ -25,13 +25,17 @@ public sealed class ListenerSet : IDisposable
     /// <summary>The bound addresses, with the real port when 0 was asked for.</summary>
     public IReadOnlyList<string> Names => _sockets.Select(s => s.Name).ToList();
 
-    /// <summary>Binds every address; throws <see cref="SocketException"/> naming the address that failed.</summary>
-    public static ListenerSet Bind(IEnumerable<BindAddress> addresses, int backlog)
+    /// <summary>
+    /// Binds every address; throws <see cref="SocketException"/> naming the address that failed. With
+    /// <paramref name="reusePort"/>, TCP addresses are bound with SO_REUSEPORT but not listened on: the Arbiter
+    /// holds the port (no other user can take it) while each worker listens on a socket of its own.
+    /// </summary>
+    public static ListenerSet Bind(IEnumerable<BindAddress> addresses, int backlog, bool reusePort = false)
     {
         var set = new ListenerSet();
         try
         {
-            foreach (var address in addresses) set.Add(address, backlog);
+            foreach (var address in addresses) set.Add(address, backlog, reusePort);
             return set;
         }
         catch
@@ -41,7 +45,7 @@ public sealed class ListenerSet : IDisposable
         }
     }
 
-    private void Add(BindAddress address, int backlog)
+    private void Add(BindAddress address, int backlog, bool reusePort)
     {
         Socket socket;
         string? unixPath = null;
@@ -58,12 +62,14 @@ public sealed class ListenerSet : IDisposable
             // SO_REUSEADDR only, so a restart can bind while old connections sit in TIME_WAIT. .NET's ReuseAddress
             // option would also set SO_REUSEPORT on Linux, letting a second server silently share the port.
             socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            if (reusePort) socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
             if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
         }
         try
         {
             socket.Bind(address.EndPoint);
-            socket.Listen(backlog);
+            // A listening socket in a SO_REUSEPORT group gets its share of connections: the Arbiter's would never be served.
+            if (!(reusePort && unixPath is null)) socket.Listen(backlog);
             Libc.ClearCloseOnExec((int)socket.SafeHandle.DangerousGetHandle());
         }
         catch (SocketException e)

@@ -18,6 +18,9 @@ public sealed record ServerSettings
     /// <summary>Concurrent connections per worker.</summary>
     public int WorkerConnections => Int("worker_connections");
 
+    /// <summary>Each worker listens on its own SO_REUSEPORT socket and the kernel balances.</summary>
+    public bool ReusePort => Bool("reuse_port");
+
     /// <summary>Listen backlog.</summary>
     public int Backlog => Int("backlog");
 

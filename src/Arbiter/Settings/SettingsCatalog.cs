@@ -11,6 +11,7 @@ public static class SettingsCatalog
         new("workers", SettingKind.Integer, ["-w", "--workers"], 1, 1024, Auto: () => 2L * Environment.ProcessorCount + 1),
         new("worker_connections", SettingKind.Integer, ["--worker-connections"], 1, 1_000_000),
         new("backlog", SettingKind.Integer, ["--backlog"], 1, 65535),
+        new("reuse_port", SettingKind.Boolean, ["--reuse-port"]),
         new("keepalive", SettingKind.Integer, ["--keep-alive", "--keepalive"], 0, 3600),
         new("timeout", SettingKind.Integer, ["-t", "--timeout"], 0, 86400),
         new("max_requests", SettingKind.Integer, ["--max-requests"], 0, long.MaxValue / 2),

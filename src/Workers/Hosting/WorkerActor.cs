@@ -117,7 +117,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             _share?.Leave();
             _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
             // Count connections only once no accept can still bring one in.
-            _accepting.StopAsync(m.SweepBacklog).PipeTo(Self, success: () => new AcceptingStopped());
+            // A reuse_port socket is this worker's alone: what waits in its queue is nobody else's to serve.
+            _accepting.StopAsync(m.SweepBacklog || _options.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
         });
         Receive<AcceptingStopped>(_ =>
         {

@@ -74,7 +74,7 @@ public static class WorkerHost
         List<Socket> listeners;
         try
         {
-            listeners = options.Listeners.Select(l => l.Adopt()).ToList();
+            listeners = options.Listeners.Select(l => options.ReusePort ? l.AdoptOrListenOwn(options.Backlog) : l.Adopt()).ToList();
         }
         catch (Exception e)
         {
@@ -87,7 +87,8 @@ public static class WorkerHost
         var materializer = system.Materializer();
         using var board = options.BoardPath is { } boardPath ? LoadBoard.Open(boardPath) : null;
         // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
-        var share = board is null ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);
+        // With reuse_port the kernel balances, and a worker holding back would leave its own queue unserved.
+        var share = board is null || options.ReusePort ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);
         var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit, share), "worker");
         // TERM sent to a worker alone (an operator, a process manager) drains it as Gunicorn's workers do;
         // the Arbiter then replaces it. INT keeps .NET's default: exit at once.

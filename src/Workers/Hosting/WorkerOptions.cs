@@ -31,6 +31,12 @@ public sealed record WorkerOptions
     /// <summary>The lifeline pipe's read end, or -1.</summary>
     public int LifelineDescriptor { get; init; } = -1;
 
+    /// <summary>Listen on a SO_REUSEPORT socket of this worker's own for each TCP address.</summary>
+    public bool ReusePort { get; init; }
+
+    /// <summary>The listen backlog, for sockets the worker binds itself.</summary>
+    public int Backlog { get; init; } = 2048;
+
     /// <summary>The Arbiter's process id.</summary>
     public int ArbiterPid { get; init; }
 

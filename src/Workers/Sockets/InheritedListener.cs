@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace AkkaGunicorn.Workers.Sockets;
@@ -12,6 +13,34 @@ public sealed record InheritedListener(int Descriptor, string Name)
 
     /// <summary>Adopts the descriptor as a Socket. The returned socket owns the descriptor in this process.</summary>
     public Socket Adopt() => new(new SafeSocketHandle((IntPtr)Descriptor, ownsHandle: true));
+
+    /// <summary>
+    /// For reuse_port: a TCP address gets a listening socket of this worker's own in the address's SO_REUSEPORT
+    /// group (the inherited descriptor, bound but not listening, is closed); a Unix socket is adopted as usual.
+    /// </summary>
+    public Socket AdoptOrListenOwn(int backlog)
+    {
+        var inherited = Adopt();
+        if (inherited.LocalEndPoint is not IPEndPoint endPoint) return inherited;
+        inherited.Dispose();
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private const int SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
 
     /// <summary>Formats a list for <see cref="EnvironmentVariable"/>.</summary>
     public static string Format(IEnumerable<InheritedListener> listeners) =>
