@@ -147,6 +147,26 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Ttin_and_ttou_under_keep_alive_load_fail_no_request()
+    {
+        // Gunicorn 20.1 lost 10 requests here; the worker TTOU removes must drain, not drop.
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "10");
+        await using var load = SteadyLoad.Start(server.Port, clients: 8);
+        await load.WaitForMoreSuccessesAsync(300);
+        for (int round = 1; round <= 2; round++)
+        {
+            server.Signal(21);
+            await server.WaitForCountAsync(ServerProcess.ServingRegex(), 2 + round);
+            await load.WaitForMoreSuccessesAsync(300);
+            server.Signal(22);
+            await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), round);
+            await load.WaitForMoreSuccessesAsync(300);
+        }
+        output.WriteLine($"{load.Successes} requests, {load.Closes} closed by draining workers, {load.Failures} failed: {string.Join("; ", load.Errors.Take(5))}");
+        Assert.Equal(0, load.Failures);
+    }
+
+    [Fact]
     public async Task The_pidfile_is_written_guarded_and_removed()
     {
         var pidfile = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.pid");
