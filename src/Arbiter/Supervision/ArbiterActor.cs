@@ -304,10 +304,10 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Hooks.ChildExit(new WorkerInfo(m.Pid, Environment.ProcessId, generation, m.Slot) { Exit = m.How });
         if (m.Expected || _abandoned.Contains(m.Slot))
         {
-            Log.Information("Worker exiting (pid: {Pid}): {How}", m.Pid, m.How);
+            Log.Information("Worker exiting (pid: {Pid}): {How}, having served {Served} requests", m.Pid, m.How, m.Served);
             return;
         }
-        Log.Error("Worker (pid:{Pid}) {How}", m.Pid, m.How);
+        Log.Error("Worker (pid:{Pid}) {How}, having served about {Served} requests", m.Pid, m.How, m.Served);
         _deadPidBySlot[m.Slot] = m.Pid;
         if (_rollout?.IsBooting(m.Slot) == true) AbandonRollout($"worker (pid:{m.Pid}) {m.How} before it served");
     }

@@ -43,8 +43,11 @@ public sealed record WorkerRegistered(IActorRef Worker);
 /// <summary>Event: a worker registered and serves.</summary>
 public sealed record WorkerBooted(int Slot, int Pid);
 
-/// <summary>Event: a worker process ended; <paramref name="Expected"/> when we asked it to.</summary>
-public sealed record WorkerExited(int Slot, int Pid, string How, bool Expected);
+/// <summary>
+/// Event: a worker process ended; <paramref name="Expected"/> when we asked it to. <paramref name="Served"/> is the
+/// request count of its last heartbeat.
+/// </summary>
+public sealed record WorkerExited(int Slot, int Pid, string How, bool Expected, long Served = 0);
 
 /// <summary>Event: a worker process exited before registering, with a boot or app-load error code.</summary>
 public sealed record WorkerBootFailed(int Slot, int Pid, int ExitCode);

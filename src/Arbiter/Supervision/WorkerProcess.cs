@@ -29,6 +29,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private bool _exited, _retiring, _timedOut, _recycling;
     private DateTime _lastHeard;
+    private long _served;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -66,6 +67,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<Heartbeat>(m =>
         {
             _lastHeard = DateTime.UtcNow;
+            _served = m.Served;
             if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
             {
                 _recycling = true;
@@ -83,7 +85,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(AbortTimer, new AbortGracePassed(), AbortGrace);
         });
         Receive<AbortGracePassed>(_ => _process!.Kill());
-        Receive<Drained>(_ => { });
+        Receive<Drained>(m => _served = m.Served);
         // The worker talks to this actor (the sender of Registered); what concerns the whole server goes up.
         // A worker asks to be recycled once: its replacement is on the way.
         Receive<QuotaReached>(m =>
@@ -137,7 +139,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         var how = ExitDescription.Of(m.ExitCode);
         if (_retiring)
         {
-            _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: true));
+            _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: true, _served));
             Context.Stop(Self);
             return;
         }
@@ -147,7 +149,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: false));
+        _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: false, _served));
         throw new WorkerCrashedException(pid, how);
     }
 }

@@ -132,7 +132,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             if (_state.OpenConnections > 0 && DateTime.UtcNow < _drainDeadline) return;
             if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
-            _arbiter!.Tell(new Drained(Environment.ProcessId));
+            _arbiter!.Tell(new Drained(Environment.ProcessId, _state.RequestsServed));
             _exit.TrySetResult(0);
         });
         Receive<Terminated>(t => t.ActorRef.Equals(_arbiter), _ =>

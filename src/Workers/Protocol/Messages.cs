@@ -36,7 +36,8 @@ public sealed record Drain(string Secret, string Reason, long TimeoutMs, bool Sw
 
 /// <summary>Worker → Arbiter: drained; exiting now.</summary>
 /// <param name="Pid">The worker's process id.</param>
-public sealed record Drained(int Pid);
+/// <param name="Served">Requests it served in its life.</param>
+public sealed record Drained(int Pid, long Served);
 
 /// <summary>Worker → Arbiter: this worker has served its max_requests quota and asks to be replaced.</summary>
 /// <param name="Pid">The worker's process id.</param>

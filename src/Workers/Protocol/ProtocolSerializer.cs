@@ -52,7 +52,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 case Rejected m: w.Write(m.Reason); break;
                 case Heartbeat m: w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes); break;
                 case Drain m: w.Write(m.Secret); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
-                case Drained m: w.Write(m.Pid); break;
+                case Drained m: w.Write(m.Pid); w.Write(m.Served); break;
                 case QuotaReached m: w.Write(m.Pid); w.Write(m.Served); break;
                 default: throw new ArgumentException($"Not a protocol message: {obj.GetType()}");
             }
@@ -71,7 +71,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             "rej" => new Rejected(r.ReadString()),
             "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadBoolean()),
-            "drained" => new Drained(r.ReadInt32()),
+            "drained" => new Drained(r.ReadInt32(), r.ReadInt64()),
             "quota" => new QuotaReached(r.ReadInt32(), r.ReadInt64()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown protocol manifest '{manifest}'."),
         };
