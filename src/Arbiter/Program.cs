@@ -10,6 +10,7 @@ using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
+using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Sockets;
 using Serilog;
 
@@ -61,7 +62,16 @@ public static class Program
             Console.Write(SettingsLoader.ToHocon(settings));
             return 0;
         }
-        ServerLog.Configure(settings.LogLevel);
+        await using var statsd = Statsd(settings);
+        try
+        {
+            ConfigureLog(settings, statsd);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"Error: setting 'errorlog' = '{settings.ErrorLog}': {e.Message}");
+            return ConfigErrorExitCode;
+        }
         WorkerIdentity? identity;
         try
         {
@@ -142,7 +152,7 @@ public static class Program
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
-            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks);
+            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd);
             hooks.OnExit();
             return code;
         }
@@ -166,6 +176,15 @@ public static class Program
         return WithApp(settings with { Values = values }, app);
     }
 
+    private static StatsdClient? Statsd(ServerSettings settings) =>
+        settings.StatsdHost is { } host && StatsdTarget.TryParse(host, out var target)
+            ? new StatsdClient(target, settings.StatsdPrefix, settings.DogstatsdTags)
+            : null;
+
+    private static void ConfigureLog(ServerSettings settings, StatsdClient? statsd) =>
+        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput,
+            statsd is null ? null : new LogMetricsSink(statsd));
+
     private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
     {
         Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
@@ -183,7 +202,16 @@ public static class Program
             Console.Error.WriteLine($"Error: worker configuration: {e.Message}");
             return WorkerEnvironment.BootErrorExitCode;
         }
-        ServerLog.Configure(settings.LogLevel);
+        await using var statsd = Statsd(settings);
+        try
+        {
+            ConfigureLog(settings, statsd);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"Error: errorlog: {e.Message}");
+            return WorkerEnvironment.BootErrorExitCode;
+        }
         ProcessSetup.Name(settings.ProcName);
         if (Environment.GetEnvironmentVariable(WorkerEnvironment.Identity) is { Length: > 0 } identity)
         {
@@ -215,6 +243,8 @@ public static class Program
             Http = settings.Http,
             WorkerConnections = settings.WorkerConnections,
             ReusePort = settings.ReusePort,
+            AccessLog = settings.AccessLog,
+            AccessLogFormat = settings.AccessLogFormat,
             Backlog = settings.Backlog,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
             HeartbeatInterval = settings.HeartbeatInterval,
@@ -229,6 +259,6 @@ public static class Program
             BoardPath = Environment.GetEnvironmentVariable(LoadBoard.PathVariable) is { Length: > 0 } board ? board : null,
             BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
         };
-        return await WorkerHost.RunAsync(options);
+        return await WorkerHost.RunAsync(options, statsd);
     }
 }

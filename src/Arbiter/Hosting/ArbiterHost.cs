@@ -9,6 +9,7 @@ using AkkaGunicorn.Arbiter.Signals;
 using AkkaGunicorn.Arbiter.Supervision;
 using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Protocol;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,8 +26,11 @@ public static class ArbiterHost
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
-        WorkerIdentity? identity, ArbiterHooks hooks)
+        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd)
     {
+        using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.MeterName);
+        int workers = settings.Workers;
+        meter.CreateObservableGauge("akkagunicorn.workers", () => Volatile.Read(ref workers), "{worker}", "Worker processes wanted.");
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
         // Workers that drop to another user still write their own entry.
@@ -59,6 +63,12 @@ public static class ArbiterHost
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,
                         Hooks = hooks,
+                        ReopenLogs = ServerLog.Reopen,
+                        WorkerCountChanged = count =>
+                        {
+                            Volatile.Write(ref workers, count);
+                            statsd?.Gauge("gunicorn.workers", count);
+                        },
                     };
                     var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);

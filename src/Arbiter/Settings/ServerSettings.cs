@@ -74,6 +74,33 @@ public sealed record ServerSettings
     /// <summary>Extra files watched by <see cref="Reload"/>.</summary>
     public IReadOnlyList<string> ReloadExtraFiles => (IReadOnlyList<string>)Values["reload_extra_files"];
 
+    /// <summary>The error log: "-" or a path.</summary>
+    public string ErrorLog => (string)Values["errorlog"] is { Length: > 0 } log ? log : "-";
+
+    /// <summary>The access log: null for none, "-" or a path.</summary>
+    public string? AccessLog => (string)Values["accesslog"] is { Length: > 0 } log ? log : null;
+
+    /// <summary>The access log line format.</summary>
+    public string AccessLogFormat => (string)Values["access_log_format"];
+
+    /// <summary>Workers' stdout and stderr go to the error log file.</summary>
+    public bool CaptureOutput => Bool("capture_output");
+
+    /// <summary>JSON error log lines.</summary>
+    public bool LogJson => Bool("log_json");
+
+    /// <summary>statsd "HOST:PORT", or null.</summary>
+    public string? StatsdHost => (string)Values["statsd_host"] is { Length: > 0 } host ? host : null;
+
+    /// <summary>The statsd metric prefix.</summary>
+    public string StatsdPrefix => (string)Values["statsd_prefix"];
+
+    /// <summary>DogStatsD tags, or "".</summary>
+    public string DogstatsdTags => (string)Values["dogstatsd_tags"];
+
+    /// <summary>The control socket path, or null when disabled.</summary>
+    public string? ControlSocket => Bool("control_socket_disable") ? null : Path.GetFullPath((string)Values["control_socket"]);
+
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];
 

@@ -69,6 +69,18 @@ public static class SettingsLoader
         var umask = (string)values["umask"];
         if (umask.Length > 0 && (umask.Length > 4 || umask.Any(c => c is < '0' or > '7')))
             throw new ConfigException("umask", umask, "expected an octal mask such as 022 (at most 4 digits 0-7), or \"\" to leave it");
+        try
+        {
+            _ = new AkkaGunicorn.Workers.Observability.AccessLogFormat((string)values["access_log_format"]);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException("access_log_format", (string)values["access_log_format"], e.Message);
+        }
+        if ((string)values["statsd_host"] is { Length: > 0 } statsd && !AkkaGunicorn.Workers.Observability.StatsdTarget.TryParse(statsd, out _))
+            throw new ConfigException("statsd_host", statsd, "expected HOST:PORT, e.g. 127.0.0.1:8125");
+        if ((string)values["dogstatsd_tags"] is { Length: > 0 } tags && tags.Split(',').Any(t => t.Trim().Length == 0))
+            throw new ConfigException("dogstatsd_tags", tags, "expected comma-separated tags such as env:prod,service:api");
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         return settings;
     }

@@ -19,6 +19,7 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 public sealed class ArbiterActor : ReceiveActor, IWithTimers
 {
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<ArbiterActor>();
+    private const int SIGUSR1 = 10;
     private readonly ArbiterOptions _options;
     private readonly Dictionary<int, IActorRef> _processes = new();
     private readonly Dictionary<int, int> _deadPidBySlot = new();
@@ -62,7 +63,20 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<ScaleWorkers>(OnScale);
         Receive<Reload>(OnReload);
         Receive<UpgradeBinary>(_ => OnUpgrade());
-        Receive<ReopenLogs>(_ => Log.Information("Handling signal: USR1 (logs go to the console; there is no log file to reopen)"));
+        Receive<ReopenLogs>(_ =>
+        {
+            // Gunicorn's USR1: the Arbiter reopens its files and passes the signal on to every worker.
+            try
+            {
+                _options.ReopenLogs();
+                Log.Information("Handling signal: USR1: reopened log files; telling {Count} workers", _processes.Count);
+            }
+            catch (IOException e)
+            {
+                Log.Error("Cannot reopen log files: {Error}", e.Message);
+            }
+            foreach (var process in _processes.Values) process.Tell(new SignalWorker(SIGUSR1));
+        });
         Receive<RetireAllWorkers>(_ =>
         {
             if (_exitCode is not null) return;
@@ -91,6 +105,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         Hooks.Describe(_desired, _plan.Generation);
         Hooks.NWorkersChanged(_desired, null);
+        _options.WorkerCountChanged(_desired);
         for (int i = 0; i < _desired; i++) StartSlot(_plan);
     }
 
@@ -102,7 +117,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         int old = _desired;
         _desired = desired;
         Hooks.Describe(_desired, _plan.Generation);
-        if (old != desired) Hooks.NWorkersChanged(desired, old);
+        if (old == desired) return;
+        Hooks.NWorkersChanged(desired, old);
+        _options.WorkerCountChanged(desired);
     }
 
     private IEnumerable<SlotRef> ActiveSlots() => _slots.Where(s => !_retiring.Contains(s.Supervisor));

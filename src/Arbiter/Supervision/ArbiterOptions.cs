@@ -30,6 +30,12 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, s
     /// <summary>The app's server hooks.</summary>
     public ArbiterHooks Hooks { get; init; } = ArbiterHooks.None;
 
+    /// <summary>Reopens the Arbiter's log files (USR1); the workers are sent USR1 to reopen theirs.</summary>
+    public Action ReopenLogs { get; init; } = () => { };
+
+    /// <summary>Told the wanted number of workers whenever it changes (the gunicorn.workers gauge).</summary>
+    public Action<int> WorkerCountChanged { get; init; } = _ => { };
+
     /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
     public Action<string> Notify { get; init; } = _ => { };
 }

@@ -34,6 +34,9 @@ public sealed record RetireAllWorkers;
 /// </summary>
 public sealed record RecycleWorker(int Pid, string Reason);
 
+/// <summary>Command, to a WorkerProcess: send its process this signal.</summary>
+public sealed record SignalWorker(int Signal);
+
 /// <summary>Event: a worker process was started in a slot.</summary>
 public sealed record WorkerSpawned(int Slot, int Pid);
 

@@ -101,6 +101,10 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             _process.Kill();
         });
         Receive<ProcessExited>(OnProcessExited);
+        Receive<SignalWorker>(m =>
+        {
+            if (!_exited) _process!.Signal(m.Signal);
+        });
     }
 
     /// <inheritdoc />

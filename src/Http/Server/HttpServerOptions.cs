@@ -36,4 +36,7 @@ public sealed record HttpServerOptions
 
     /// <summary>Most unread request-body bytes to discard after a response to keep the connection; beyond it, close.</summary>
     public long MaxDrainBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Told about each finished exchange (access log, metrics), or null.</summary>
+    public IExchangeObserver? Observer { get; init; }
 }

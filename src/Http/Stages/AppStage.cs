@@ -52,8 +52,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private TaskCompletionSource? _sendInFlight;
         private HttpRequest? _request;
         private Phase _phase;
-        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning;
-        private long _drained;
+        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen;
+        private long _drained, _exchangeStarted;
         private volatile bool _stopped;
 
         public Logic(AppStage stage) : base(stage.Shape)
@@ -155,6 +155,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _close = !framing.KeepAlive || _stage.State.IsDraining;
             if (!_aborted.TryReset()) _aborted = new CancellationTokenSource();
             _appRunning = true;
+            _exchangeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            _exchangeOpen = true;
             _stage.State.RequestStarted();
             Task task;
             try
@@ -389,6 +391,14 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void PushFinal(ResponsePart part)
         {
             _phase = Phase.FinalSent;
+            // Only exchanges the app took part in: a request the parser refused has nothing to log but its error.
+            if (_exchangeOpen && _stage.Options.Observer is { } observer)
+            {
+                long body = part is ResponseChunk ? _response.BytesWritten : _start.Body.Length;
+                observer.Completed(new Exchange(_request!, _start.Headers, _start.StatusCode, body,
+                    _exchangeStarted, System.Diagnostics.Stopwatch.GetTimestamp(), _stage.Connection));
+            }
+            _exchangeOpen = false;
             Emit(part, null);
         }
 

@@ -6,6 +6,7 @@ using Akka.Streams.Dsl;
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Balance;
+using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 
@@ -26,6 +27,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly IMaterializer _materializer;
     private readonly TaskCompletionSource<int> _exit;
     private readonly FairShare? _share;
+    private readonly ExchangeStats _stats;
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
     private readonly DateTime _registerDeadline;
     private IActorRef? _arbiter;
@@ -43,14 +45,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
-        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit, share));
+        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share, ExchangeStats stats) =>
+        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit, share, stats));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
     public WorkerActor(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
-        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share)
+        IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share, ExchangeStats stats)
     {
         _share = share;
+        _stats = stats;
         _options = options;
         _app = app;
         _listeners = listeners;
@@ -103,7 +106,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
-            _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet));
+            _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet,
+                _stats.StatusClasses(), _stats.Latency()));
         });
         Receive<QuotaHit>(_ =>
         {

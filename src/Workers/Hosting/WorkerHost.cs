@@ -9,6 +9,7 @@ using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Logging;
+using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
 using Serilog;
 
@@ -41,7 +42,7 @@ public static class WorkerHost
         """);
 
     /// <summary>Boots the worker, serves until told to stop or orphaned, and returns the exit code.</summary>
-    public static async Task<int> RunAsync(WorkerOptions options)
+    public static async Task<int> RunAsync(WorkerOptions options, StatsdClient? statsd = null)
     {
         Lifeline.Watch(options.LifelineDescriptor, () =>
         {
@@ -89,7 +90,23 @@ public static class WorkerHost
         // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
         // With reuse_port the kernel balances, and a worker holding back would leave its own queue unserved.
         var share = board is null || options.ReusePort ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);
-        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, new ServerState(), materializer, exit, share), "worker");
+        var state = new ServerState();
+        var stats = new ExchangeStats();
+        using var metrics = new ServerMetrics(state);
+        await using var accessLog = options.AccessLog is { } target
+            ? new AccessLog(new AccessLogFormat(options.AccessLogFormat), LineFile.Open(target, standardDescriptor: 1))
+            : null;
+        var observers = new List<IExchangeObserver> { stats, metrics };
+        if (accessLog is not null) observers.Add(accessLog);
+        if (statsd is not null) observers.Add(new StatsdObserver(statsd));
+        options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers) } };
+        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, state, materializer, exit, share, stats), "worker");
+        using var reopen = PosixSignalRegistration.Create(SIGUSR1, context =>
+        {
+            // Gunicorn's worker reopens its logs on USR1, which its Arbiter passes on.
+            context.Cancel = true;
+            ReopenLogs(accessLog);
+        });
         // TERM sent to a worker alone (an operator, a process manager) drains it as Gunicorn's workers do;
         // the Arbiter then replaces it. INT keeps .NET's default: exit at once.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -102,6 +119,22 @@ public static class WorkerHost
         hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;
+    }
+
+    private const PosixSignal SIGUSR1 = (PosixSignal)10;
+
+    private static void ReopenLogs(AccessLog? accessLog)
+    {
+        try
+        {
+            ServerLog.Reopen();
+            accessLog?.Reopen();
+            Log.Information("Reopened log files");
+        }
+        catch (IOException e)
+        {
+            Log.Error("Cannot reopen log files: {Error}", e.Message);
+        }
     }
 
     /// <summary>A boot hook that throws is a boot error, as in Gunicorn: logged, and the worker exits with code 3.</summary>

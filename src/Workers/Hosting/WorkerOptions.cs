@@ -37,6 +37,12 @@ public sealed record WorkerOptions
     /// <summary>The listen backlog, for sockets the worker binds itself.</summary>
     public int Backlog { get; init; } = 2048;
 
+    /// <summary>The access log: null for none, "-" for stdout, or a path.</summary>
+    public string? AccessLog { get; init; }
+
+    /// <summary>The access log line format.</summary>
+    public string AccessLogFormat { get; init; } = Observability.AccessLogFormat.Default;
+
     /// <summary>The Arbiter's process id.</summary>
     public int ArbiterPid { get; init; }
 

@@ -1,6 +1,10 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
+using Serilog.Formatting.Json;
+using System.Globalization;
 
 namespace AkkaGunicorn.Workers.Logging;
 
@@ -20,17 +24,55 @@ public static class ServerLog
         ["critical"] = LogEventLevel.Fatal,
     };
 
-    /// <summary>Configures the global logger.</summary>
-    public static void Configure(string level)
+    private const string TextTemplate = "[{Timestamp:yyyy-MM-dd HH:mm:ss zzz}] [{ProcessId}] [{LevelName}] {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>The error log file, when it is one (for USR1 and <c>ctl reopen</c>).</summary>
+    public static LineFile? ErrorFile { get; private set; }
+
+    private static bool _captureOutput;
+
+    /// <summary>
+    /// Configures the global logger: Gunicorn-style text lines, or one JSON object per line with
+    /// <paramref name="json"/>, on stderr (<paramref name="errorLog"/> "-") or appended to a file. With
+    /// <paramref name="captureOutput"/> and a file, the process's stdout and stderr go to that file too.
+    /// <paramref name="extra"/> receives every event as well (log metrics).
+    /// </summary>
+    public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, ILogEventSink? extra = null)
     {
-        Log.Logger = new LoggerConfiguration()
+        ITextFormatter formatter = json
+            ? new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
+            : new MessageTemplateTextFormatter(TextTemplate, CultureInfo.InvariantCulture);
+        var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(Levels.TryGetValue(level, out var l) ? l : LogEventLevel.Information)
-            .Enrich.With(new GunicornStyle())
-            .WriteTo.Console(
-                outputTemplate: "[{Timestamp:yyyy-MM-dd HH:mm:ss zzz}] [{ProcessId}] [{LevelName}] {Message:lj}{NewLine}{Exception}",
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-            .CreateLogger();
+            .Enrich.With(new GunicornStyle());
+        ErrorFile?.Dispose();
+        ErrorFile = errorLog == "-" ? null : LineFile.Open(errorLog, standardDescriptor: 2);
+        configuration = ErrorFile is null
+            ? configuration.WriteTo.Console(formatter, standardErrorFromLevel: LogEventLevel.Verbose)
+            : configuration.WriteTo.Sink(new LineFileSink(ErrorFile, formatter));
+        if (extra is not null) configuration = configuration.WriteTo.Sink(extra);
+        Log.Logger = configuration.CreateLogger();
+        _captureOutput = captureOutput;
+        CaptureOutput();
+    }
+
+    /// <summary>Reopens the error log file (after logrotate moved it); standard error needs nothing.</summary>
+    public static void Reopen()
+    {
+        ErrorFile?.Reopen();
+        CaptureOutput();
+    }
+
+    private static void CaptureOutput()
+    {
+        if (!_captureOutput || ErrorFile is null) return;
+        Console.Out.Flush();
+        Console.Error.Flush();
+        ErrorFile.Capture(1);
+        ErrorFile.Capture(2);
+        // .NET's Console writes to its own duplicate of descriptors 1 and 2, taken when first used: give it new ones.
+        Console.SetOut(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });
+        Console.SetError(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
     }
 
     private sealed class GunicornStyle : ILogEventEnricher

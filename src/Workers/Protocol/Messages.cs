@@ -24,7 +24,10 @@ public sealed record Rejected(string Reason);
 /// <param name="InFlight">Requests in progress.</param>
 /// <param name="Connections">Open connections.</param>
 /// <param name="ResidentBytes">Resident memory.</param>
-public sealed record Heartbeat(int Pid, long Served, long InFlight, long Connections, long ResidentBytes);
+/// <param name="StatusClasses">Responses by status class: index 1 is 1xx … 5 is 5xx, 0 anything else.</param>
+/// <param name="Latency">Request latencies, counted in LatencyHistogram's buckets.</param>
+public sealed record Heartbeat(int Pid, long Served, long InFlight, long Connections, long ResidentBytes,
+    long[] StatusClasses, long[] Latency);
 
 /// <summary>Arbiter → worker: stop accepting, finish in-flight requests within the timeout, then exit.</summary>
 /// <param name="Secret">Proves the sender is the Arbiter.</param>

@@ -50,7 +50,11 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 case Register m: w.Write(m.Secret); w.Write(m.Pid); w.Write(m.Generation); break;
                 case Registered m: w.Write(m.Secret); break;
                 case Rejected m: w.Write(m.Reason); break;
-                case Heartbeat m: w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes); break;
+                case Heartbeat m:
+                    w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes);
+                    WriteArray(w, m.StatusClasses);
+                    WriteArray(w, m.Latency);
+                    break;
                 case Drain m: w.Write(m.Secret); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
                 case Drained m: w.Write(m.Pid); w.Write(m.Served); break;
                 case QuotaReached m: w.Write(m.Pid); w.Write(m.Served); break;
@@ -58,6 +62,19 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             }
         }
         return stream.ToArray();
+    }
+
+    private static void WriteArray(BinaryWriter w, long[] values)
+    {
+        w.Write(values.Length);
+        foreach (var value in values) w.Write(value);
+    }
+
+    private static long[] ReadArray(BinaryReader r)
+    {
+        var values = new long[r.ReadInt32()];
+        for (int i = 0; i < values.Length; i++) values[i] = r.ReadInt64();
+        return values;
     }
 
     /// <inheritdoc />
@@ -69,7 +86,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             "reg" => new Register(r.ReadString(), r.ReadInt32(), r.ReadInt32()),
             "ok" => new Registered(r.ReadString()),
             "rej" => new Rejected(r.ReadString()),
-            "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()),
+            "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), ReadArray(r), ReadArray(r)),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadBoolean()),
             "drained" => new Drained(r.ReadInt32(), r.ReadInt64()),
             "quota" => new QuotaReached(r.ReadInt32(), r.ReadInt64()),

@@ -22,6 +22,12 @@ public sealed class FragileApp : IHttpApp
     /// <inheritdoc />
     public Task HandleAsync(HttpRequest request, HttpResponse response, CancellationToken aborted)
     {
+        if (request.Path == "/print")
+        {
+            // What an app writes to its standard streams (capture_output sends it to the error log).
+            Console.WriteLine($"stdout of {Environment.ProcessId}");
+            Console.Error.WriteLine($"stderr of {Environment.ProcessId}");
+        }
         response.Headers.Add("Content-Type", "text/plain");
         return response.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"pid {Environment.ProcessId}"), aborted).AsTask();
     }

@@ -1,0 +1,140 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>The access and error logs of a real server, read back from their files.</summary>
+public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ag-logs-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<string[]> LinesAsync(string path, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var lines = File.Exists(path) ? await File.ReadAllLinesAsync(path) : [];
+            if (lines.Length >= count) return lines;
+            Assert.True(DateTime.UtcNow < deadline, $"{path} has {lines.Length} of {count} lines");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task The_default_access_log_format_is_gunicorns_field_by_field()
+    {
+        var log = Path.Combine(_dir, "access.log");
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--access-logfile", log, Paths.Hello], 1, output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{server.Port}/some/path?x=1&y=2");
+        request.Headers.UserAgent.ParseAdd("test-agent/1.0");
+        request.Headers.Referrer = new Uri("http://example.test/from");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("alice:secret"u8.ToArray()));
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        Assert.Equal(0, RunCurl("-sS", "-o", "/dev/null", "-I", $"http://127.0.0.1:{server.Port}/head"));
+
+        var lines = await LinesAsync(log, 2);
+        var match = Regex.Match(lines[0], @"^(\S+) (\S+) (\S+) \[(\d{2}/\w{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] ""([^""]*)"" (\d+) (\S+) ""([^""]*)"" ""([^""]*)""$");
+        Assert.True(match.Success, lines[0]);
+        Assert.Equal("127.0.0.1", match.Groups[1].Value);
+        Assert.Equal("-", match.Groups[2].Value);
+        Assert.Equal("alice", match.Groups[3].Value);
+        Assert.True(DateTimeOffset.TryParseExact(match.Groups[4].Value, "dd/MMM/yyyy:HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out var when) && Math.Abs((DateTimeOffset.Now - when).TotalMinutes) < 5, match.Groups[4].Value);
+        Assert.Equal("GET /some/path?x=1&y=2 HTTP/1.1", match.Groups[5].Value);
+        Assert.Equal("200", match.Groups[6].Value);
+        Assert.Equal("13", match.Groups[7].Value);
+        Assert.Equal("http://example.test/from", match.Groups[8].Value);
+        Assert.Equal("test-agent/1.0", match.Groups[9].Value);
+        // HEAD: no body bytes, "-" for b; curl's own agent; no referer.
+        Assert.Matches(@"^127\.0\.0\.1 - - \[[^\]]+\] ""HEAD /head HTTP/1\.1"" 200 - ""-"" ""curl/[^""]+""$", lines[1]);
+    }
+
+    [Fact]
+    public async Task A_custom_format_renders_every_kind_of_atom()
+    {
+        var log = Path.Combine(_dir, "access.log");
+        const string format = "%(m)s|%(U)s|%(q)s|%(H)s|%(s)s|%(B)s|%(p)s|%({x-test}i)s|%({content-type}o)s|%({REQUEST_METHOD}e)s|%({missing}i)s|%(D)s|%(M)s|%(T)s|%(L)s|100%%";
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--access-logfile", log, "--access-logformat", format, Paths.Echo], 1, output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{server.Port}/echo?a=b") { Content = new StringContent("hello") };
+        request.Headers.Add("X-Test", "custom value");
+        var body = await (await http.SendAsync(request)).Content.ReadAsStringAsync();
+
+        var fields = (await LinesAsync(log, 1))[0].Split('|');
+        Assert.Equal(["POST", "/echo", "a=b", "HTTP/1.1", "200", body.Length.ToString(), $"<{server.WorkerPids[0]}>", "custom value",
+            "application/json", "POST", "-"], fields[..11]);
+        Assert.True(long.Parse(fields[11]) > 0, "D is the time in microseconds");
+        Assert.Equal(long.Parse(fields[11]) / 1000, long.Parse(fields[12]));
+        Assert.Equal("0", fields[13]);
+        Assert.Matches(@"^0\.\d{6}$", fields[14]);
+        Assert.Equal("100%", fields[15]);
+    }
+
+    [Fact]
+    public async Task Usr1_reopens_the_log_files_after_they_were_moved_away()
+    {
+        var access = Path.Combine(_dir, "access.log");
+        var error = Path.Combine(_dir, "error.log");
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", "--access-logfile", access,
+            "--error-logfile", error, "--capture-output", Paths.Fragile], output);
+        var listening = await WaitInFileAsync(error, new Regex(@"Listening at: http://127\.0\.0\.1:(\d+)"));
+        int port = int.Parse(listening.Groups[1].Value);
+        await WaitInFileAsync(error, new Regex(@"\[INFO\] Serving on"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await http.GetStringAsync($"http://127.0.0.1:{port}/before");
+        await LinesAsync(access, 1);
+
+        File.Move(access, access + ".1");
+        File.Move(error, error + ".1");
+        server.Signal(10);
+        await WaitInFileAsync(error, new Regex(@"\[INFO\] Reopened log files"));
+        await http.GetStringAsync($"http://127.0.0.1:{port}/print");
+        var after = await LinesAsync(access, 1);
+        Assert.Contains("GET /print HTTP/1.1", after[0]);
+        Assert.Contains("GET /before HTTP/1.1", File.ReadAllText(access + ".1"));
+        Assert.DoesNotContain("/print", File.ReadAllText(access + ".1"));
+        // capture_output: what the app printed is in the (new) error log.
+        await WaitInFileAsync(error, new Regex(@"^stdout of \d+$", RegexOptions.Multiline));
+        await WaitInFileAsync(error, new Regex(@"^stderr of \d+$", RegexOptions.Multiline));
+        Assert.Contains("Handling signal: USR1", File.ReadAllText(error));
+    }
+
+    [Fact]
+    public async Task Log_json_writes_one_json_object_per_line_with_the_pid()
+    {
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", "--log-json", Paths.Hello], output);
+        var booting = await server.WaitForLineAsync(new Regex(@"Booting worker with pid: (\d+)"));
+        var json = JsonDocument.Parse(booting.Value.Length > 0 ? server.Lines.First(l => l.Contains("Booting worker")) : "{}").RootElement;
+        Assert.Equal("Information", json.GetProperty("Level").GetString());
+        Assert.Equal(server.Pid, json.GetProperty("Properties").GetProperty("ProcessId").GetInt32());
+        Assert.Contains("Booting worker with pid", json.GetProperty("RenderedMessage").GetString());
+        Assert.NotEqual(default, json.GetProperty("Timestamp").GetDateTimeOffset());
+    }
+
+    private static async Task<Match> WaitInFileAsync(string path, Regex pattern)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (File.Exists(path) && pattern.Match(await File.ReadAllTextAsync(path)) is { Success: true } match) return match;
+            Assert.True(DateTime.UtcNow < deadline, $"/{pattern}/ did not appear in {path}");
+            await Task.Delay(20);
+        }
+    }
+
+    private static int RunCurl(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args.Prepend("10").Prepend("--max-time")) info.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        process.WaitForExit(30_000);
+        return process.ExitCode;
+    }
+}
