@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using AkkaGunicorn.Arbiter.Cli;
+using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
@@ -30,9 +31,8 @@ public static class Program
     {
         try
         {
-            return Environment.GetEnvironmentVariable(WorkerEnvironment.Mode) == "1"
-                ? await RunWorkerAsync()
-                : await RunArbiterAsync(args);
+            if (Environment.GetEnvironmentVariable(WorkerEnvironment.Mode) == "1") return await RunWorkerAsync();
+            return args.Length > 0 && args[0] == "ctl" ? await ControlClient.RunAsync(args[1..]) : await RunArbiterAsync(args);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Hosting;
+using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
@@ -63,6 +64,8 @@ public static class ArbiterHost
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,
                         Hooks = hooks,
+                        Listeners = listeners.Names,
+                        Configuration = SettingsLoader.ToHocon(settings),
                         ReopenLogs = ServerLog.Reopen,
                         WorkerCountChanged = count =>
                         {
@@ -72,12 +75,16 @@ public static class ArbiterHost
                     };
                     var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);
+                    registry.Register<ControlActor>(system.ActorOf(ControlActor.Props(arbiter), "control"));
                 });
         });
         using var host = builder.Build();
         await host.StartAsync();
         var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
         using var signals = new SignalBridge(arbiterRef);
+        await using var control = settings.ControlSocket is { } controlPath
+            ? ControlServer.Start(controlPath, await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>())
+            : null;
         using var watcher = settings.Reload
             ? new AppWatcher(Path.GetDirectoryName(AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath)!, settings.ReloadExtraFiles, arbiterRef)
             : null;

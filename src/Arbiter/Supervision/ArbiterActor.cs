@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Pattern;
+using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Hosting;
@@ -19,7 +20,7 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 public sealed class ArbiterActor : ReceiveActor, IWithTimers
 {
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<ArbiterActor>();
-    private const int SIGUSR1 = 10;
+    private const int SIGUSR1 = 10, SIGKILL = 9;
     private readonly ArbiterOptions _options;
     private readonly Dictionary<int, IActorRef> _processes = new();
     private readonly Dictionary<int, int> _deadPidBySlot = new();
@@ -34,6 +35,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private Rollout? _rollout;
     private bool _reloadQueued, _ready;
     private readonly HashSet<int> _booted = [];
+    private readonly Dictionary<int, int> _pidBySlot = new();
+    private readonly Dictionary<int, (DateTime Spawned, DateTime? Booted)> _timesBySlot = new();
+    private readonly ServerStats _stats = new();
     private int _desired, _lastSlot, _lastGeneration;
     private int? _exitCode;
 
@@ -61,6 +65,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerExited>(OnExited);
         Receive<WorkerBootFailed>(OnBootFailed);
         Receive<ScaleWorkers>(OnScale);
+        Receive<KillWorker>(OnKill);
+        Receive<WorkerReported>(m => _stats.Record(m));
+        Receive<GetSnapshot>(_ => Sender.Tell(Snapshot()));
         Receive<Reload>(OnReload);
         Receive<UpgradeBinary>(_ => OnUpgrade());
         Receive<ReopenLogs>(_ =>
@@ -152,6 +159,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private void OnSpawned(WorkerSpawned m)
     {
         _processes[m.Pid] = Sender;
+        _pidBySlot[m.Slot] = m.Pid;
+        _timesBySlot[m.Slot] = (DateTime.UtcNow, null);
         if (_deadPidBySlot.Remove(m.Slot, out var dead)) Log.Information("Booting worker with pid: {Pid} (replacing pid {Dead})", m.Pid, dead);
         else Log.Information("Booting worker with pid: {Pid}", m.Pid);
         if (_exitCode is not null) Sender.Tell(new RetireWorker("shutting down", Graceful: false, TimeSpan.Zero));
@@ -171,8 +180,10 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
 
     private void OnBooted(WorkerBooted m)
     {
+        Context.System.EventStream.Publish(m);
         if (_exitCode is not null) return;
         _booted.Add(m.Slot);
+        if (_timesBySlot.TryGetValue(m.Slot, out var times)) _timesBySlot[m.Slot] = times with { Booted = DateTime.UtcNow };
         if (!_ready && _booted.Count >= _desired)
         {
             _ready = true;
@@ -208,12 +219,15 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         if (_rollout is not null)
         {
             Log.Warning("{Signal} ignored: a reload is in progress", m.Delta > 0 ? "TTIN" : "TTOU");
+            Sender.Tell(new ScaleAnswer([], [], "a reload is in progress"));
             return;
         }
+        var started = new List<int>();
+        var retired = new List<(int, int?)>();
         if (m.Delta > 0)
         {
             SetDesired(_desired + m.Delta);
-            for (int i = 0; i < m.Delta; i++) StartSlot(_plan);
+            for (int i = 0; i < m.Delta; i++) started.Add(StartSlot(_plan));
         }
         else
         {
@@ -222,12 +236,18 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             if (remove <= 0)
             {
                 Log.Warning("TTOU ignored: at least one worker must run");
+                Sender.Tell(new ScaleAnswer([], [], "at least one worker must run"));
                 return;
             }
             SetDesired(_desired - remove);
-            foreach (var slot in active.Take(remove)) Retire(slot, "TTOU");
+            foreach (var slot in active.Take(remove))
+            {
+                Retire(slot, "TTOU");
+                retired.Add((slot.Number, _pidBySlot.TryGetValue(slot.Number, out var pid) ? pid : null));
+            }
         }
         Log.Information("Number of workers: {Desired}", _desired);
+        Sender.Tell(new ScaleAnswer(started, retired, null));
     }
 
     private void OnReload(Reload m)
@@ -238,6 +258,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             // Apply the latest configuration once this reload is done, rather than two generations at once.
             _reloadQueued = true;
             Log.Information("Reload ({Reason}) queued: a reload is in progress", m.Reason);
+            Sender.Tell(new ReloadAnswer(null, "a reload is in progress; this one is queued after it"));
             return;
         }
         WorkerPlan plan;
@@ -249,11 +270,13 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         catch (Exception e)
         {
             Log.Error("Reload ({Reason}) refused, the running workers keep serving: {Error}", m.Reason, e.Message);
+            Sender.Tell(new ReloadAnswer(null, e.Message));
             return;
         }
         if (!Hooks.OnReload())
         {
             Log.Error("Reload ({Reason}) refused by the on_reload hook, the running workers keep serving", m.Reason);
+            Sender.Tell(new ReloadAnswer(null, "the on_reload hook failed"));
             return;
         }
         _lastGeneration = plan.Generation;
@@ -261,6 +284,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Log.Information("Reloading ({Reason}): generation {Generation}, {Workers} workers, {Strategy} strategy, replacing {Old}",
             m.Reason, plan.Generation, plan.Workers, plan.Strategy.ToString().ToLowerInvariant(), old.Count);
         _options.Notify("RELOADING=1");
+        Sender.Tell(new ReloadAnswer(plan.Generation, null));
         _rollout = new Rollout(plan, old, StartSlot, slot => Retire(slot, "reload"));
         _rollout.Begin();
         if (_rollout.IsComplete) CompleteRollout(_rollout);
@@ -272,6 +296,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         _plan = rollout.Plan;
         SetDesired(_plan.Workers);
         Log.Information("Reload complete: generation {Generation} serves with {Workers} workers", _plan.Generation, _plan.Workers);
+        Context.System.EventStream.Publish(new ReloadFinished(_plan.Generation, true, $"generation {_plan.Generation} serves with {_plan.Workers} workers"));
         _options.Notify("READY=1");
         if (_reloadQueued)
         {
@@ -293,6 +318,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             Context.Stop(slot.Supervisor);
         }
         Log.Error("Reload to generation {Generation} abandoned ({Why}); generation {Old} keeps serving", rollout.Plan.Generation, why, _plan.Generation);
+        Context.System.EventStream.Publish(new ReloadFinished(rollout.Plan.Generation, false, $"abandoned ({why}); generation {_plan.Generation} keeps serving"));
         _options.Notify("READY=1");
         int missing = _desired - ActiveSlots().Count(s => s.Generation == _plan.Generation);
         for (int i = 0; i < missing; i++) StartSlot(_plan);
@@ -313,10 +339,47 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
     }
 
+    private void OnKill(KillWorker m)
+    {
+        if (_exitCode is not null || !_processes.TryGetValue(m.Pid, out var process))
+        {
+            Sender.Tell(new KillAnswer(null));
+            return;
+        }
+        Log.Warning("Killing worker (pid:{Pid}) on request; its slot replaces it", m.Pid);
+        process.Tell(new SignalWorker(SIGKILL));
+        Sender.Tell(new KillAnswer(_pidBySlot.FirstOrDefault(kv => kv.Value == m.Pid).Key));
+    }
+
+    private ServerSnapshot Snapshot()
+    {
+        var rows = _stats.Live.Values
+            .Select(r => new WorkerRow(r.Heartbeat.Pid, r.Slot, r.Generation, r.Started, r.Booted, r.Heartbeat.Served, r.Heartbeat.InFlight,
+                r.Heartbeat.Connections, r.Heartbeat.ResidentBytes, r.At))
+            .ToList();
+        // Workers not heard from yet (booting) are listed too, without figures.
+        foreach (var (slot, pid) in _pidBySlot)
+        {
+            if (_stats.Live.ContainsKey(pid) || !_processes.ContainsKey(pid)) continue;
+            var (spawned, booted) = _timesBySlot.GetValueOrDefault(slot, (DateTime.UtcNow, null));
+            rows.Add(new WorkerRow(pid, slot, _slots.FirstOrDefault(s => s.Number == slot)?.Generation ?? _plan.Generation,
+                spawned, booted, 0, 0, 0, 0, null));
+        }
+        return new ServerSnapshot(Environment.ProcessId, _desired, _plan.Generation, rows.OrderBy(r => r.Age).ToList(), _stats.Snapshot(),
+            _options.Listeners, _plan.Configuration.Length > 0 ? _plan.Configuration : _options.Configuration);
+    }
+
     private void OnExited(WorkerExited m)
     {
+        Context.System.EventStream.Publish(m);
         _processes.Remove(m.Pid);
         _booted.Remove(m.Slot);
+        if (_pidBySlot.TryGetValue(m.Slot, out var known) && known == m.Pid)
+        {
+            _pidBySlot.Remove(m.Slot);
+            _timesBySlot.Remove(m.Slot);
+        }
+        _stats.Exited(m.Pid, m.Served);
         int generation = _slots.FirstOrDefault(s => s.Number == m.Slot)?.Generation ?? _plan.Generation;
         Hooks.ChildExit(new WorkerInfo(m.Pid, Environment.ProcessId, generation, m.Slot) { Exit = m.How });
         if (m.Expected || _abandoned.Contains(m.Slot))

@@ -27,6 +27,12 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, s
     /// <summary>Starts a new Arbiter from the current executable that inherits the listeners (USR2); returns its PID or throws.</summary>
     public Func<int> Upgrade { get; init; } = () => throw new InvalidOperationException("this server cannot upgrade");
 
+    /// <summary>The listening addresses, for <c>show listeners</c>.</summary>
+    public IReadOnlyList<string> Listeners { get; init; } = [];
+
+    /// <summary>The effective configuration as HOCON, for <c>show config</c> (the latest reload's once one completes).</summary>
+    public string Configuration { get; init; } = "";
+
     /// <summary>The app's server hooks.</summary>
     public ArbiterHooks Hooks { get; init; } = ArbiterHooks.None;
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Hosting;
@@ -30,6 +31,8 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private bool _exited, _retiring, _timedOut, _recycling;
     private DateTime _lastHeard;
     private long _served;
+    private DateTime _started;
+    private DateTime? _booted;
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -60,6 +63,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
                 _worker.Tell(new Drain(_secret, "retiring", 0));
                 return;
             }
+            _booted = DateTime.UtcNow;
             _arbiter.Tell(new WorkerBooted(_slot, _process!.Pid));
             if (_timeout > TimeSpan.Zero)
                 Timers.StartPeriodicTimer(LivenessTimer, new CheckLiveness(), TimeSpan.FromTicks(Math.Max(_timeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks)));
@@ -67,6 +71,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<Heartbeat>(m =>
         {
             _lastHeard = DateTime.UtcNow;
+            _arbiter.Tell(new WorkerReported(_slot, _plan.Generation, _started, _booted, m, _lastHeard));
             _served = m.Served;
             if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
             {
@@ -112,6 +117,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     {
         _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slot));
         _process = _launcher.Launch(_plan, _slotRef);
+        _started = DateTime.UtcNow;
         var self = Self;
         _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
         _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));
