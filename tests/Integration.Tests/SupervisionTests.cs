@@ -42,7 +42,7 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(2, () => new WorkerPlan(3, TimeSpan.FromSeconds(5)) { Configuration = "new" });
         var old = await BootAll(arbiter, 2);
-        arbiter.Tell(new Reload("test"));
+        arbiter.Tell(new Reload("test"), ActorRefs.NoSender);
         var fresh = new List<FakeHandle>();
         for (int i = 0; i < 3; i++) fresh.Add(await _launcher.NextAsync());
         Assert.All(fresh, h => Assert.Equal((2, "new"), (h.Plan.Generation, h.Plan.Configuration)));
@@ -62,7 +62,7 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(2, () => new WorkerPlan(2, TimeSpan.FromSeconds(5)) { Strategy = ReloadStrategy.Rolling });
         await BootAll(arbiter, 2);
-        arbiter.Tell(new Reload("test"));
+        arbiter.Tell(new Reload("test"), ActorRefs.NoSender);
         var first = await _launcher.NextAsync();
         Assert.Equal(2, first.Plan.Generation);
         // Only one new worker until it serves; then one old one drains and the next new one starts.
@@ -81,7 +81,7 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(2, () => new WorkerPlan(2, TimeSpan.FromSeconds(5)));
         var old = await BootAll(arbiter, 2);
-        arbiter.Tell(new Reload("test"));
+        arbiter.Tell(new Reload("test"), ActorRefs.NoSender);
         var broken = await _launcher.NextAsync();
         var other = await _launcher.NextAsync();
         broken.Exit(4);
@@ -90,7 +90,7 @@ public sealed class SupervisionTests : TestKit
         Assert.False(_exit.Task.IsCompleted);
         Assert.All(old, h => Assert.False(h.Killed));
         // The old generation is whole again: a TTIN (refused during a reload) works.
-        arbiter.Tell(new ScaleWorkers(+1));
+        arbiter.Tell(new ScaleWorkers(+1), ActorRefs.NoSender);
         Assert.Equal(1, (await _launcher.NextAsync()).Plan.Generation);
     }
 
@@ -99,7 +99,7 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(1, () => throw new InvalidOperationException("workers: 'many' is not an integer"));
         await BootAll(arbiter, 1);
-        arbiter.Tell(new Reload("test"));
+        arbiter.Tell(new Reload("test"), ActorRefs.NoSender);
         Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(300)));
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
