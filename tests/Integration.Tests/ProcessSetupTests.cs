@@ -58,9 +58,12 @@ public sealed class ProcessSetupTests(ITestOutputHelper output) : IDisposable
         Directory.CreateDirectory(appDir);
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(Paths.Fragile)!)) File.Copy(file, Path.Combine(appDir, Path.GetFileName(file)));
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--reload", Path.Combine(appDir, "Fragile.dll")], 1, output);
-        File.SetLastWriteTimeUtc(Path.Combine(appDir, "Fragile.dll"), DateTime.UtcNow);
-        File.AppendAllText(Path.Combine(appDir, "touched.txt"), "x");
+        // A log file written next to the app is not a change to the app.
+        File.AppendAllText(Path.Combine(appDir, "app.log"), "x");
+        File.Copy(Path.Combine(appDir, "Fragile.dll"), Path.Combine(appDir, "Fragile.dll.new"));
+        File.Move(Path.Combine(appDir, "Fragile.dll.new"), Path.Combine(appDir, "Fragile.dll"), overwrite: true);
         await server.WaitForLineAsync(new Regex(@"Reloading \(app files changed\): generation 2"));
         await server.WaitForLineAsync(new Regex("Reload complete: generation 2 serves with 1 workers"));
+        Assert.Single(server.Lines, l => l.Contains("Reloading (app files changed)"));
     }
 }

@@ -72,7 +72,7 @@ public sealed class AccessLogFormat
             case "h": return (request.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? request.RemoteEndPoint?.ToString();
             case "l": return "-";
             case "u": return BasicUser(request.Headers["Authorization"]);
-            case "t": return now.ToString("[dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "") + "]";
+            case "t": return Timestamp(now);
             case "r": return $"{request.Method} {request.Target} {request.Protocol}";
             case "m": return request.Method;
             case "U": return request.Path;
@@ -96,6 +96,21 @@ public sealed class AccessLogFormat
             'o' => Header(x.ResponseHeaders, name),
             _ => Environ(name, x),
         };
+    }
+
+    // The %(t)s text changes once a second: render it once a second, not once a request.
+    private sealed record Stamp(long Second, string Text);
+
+    private static Stamp _timestamp = new(-1, "");
+
+    private static string Timestamp(DateTimeOffset now)
+    {
+        var cached = _timestamp;
+        long second = now.ToUnixTimeSeconds();
+        if (cached.Second == second) return cached.Text;
+        var text = now.ToString("[dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "") + "]";
+        _timestamp = new Stamp(second, text);
+        return text;
     }
 
     private static string? Header(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
