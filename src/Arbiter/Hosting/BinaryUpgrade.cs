@@ -48,9 +48,10 @@ public sealed class BinaryUpgrade(ListenerSet listeners, IReadOnlyList<string> a
         lock (_gate)
         {
             if (_successor != successor) return;
+            // The pidfile is back before the log says so: whoever reads the line finds it in place.
+            TakeBack();
             Log.Warning("The new Arbiter (pid {Pid}) exited with code {Code}; this Arbiter (pid {Self}) goes on",
                 successor.Id, successor.ExitCode, Environment.ProcessId);
-            TakeBack();
         }
     }
 
