@@ -134,10 +134,10 @@ public sealed class ProcessTests(ITestOutputHelper output)
         await server.WaitForLineAsync(new Regex("Number of workers: 3"));
         server.Signal(22);
         await server.WaitForLineAsync(new Regex("Number of workers: 2"));
-        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 1);
+        await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
         server.Signal(22);
         await server.WaitForLineAsync(new Regex("Number of workers: 1"));
-        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2);
+        await server.WaitForCountAsync(server.WorkerExitedRegex(), 2);
         server.Signal(22);
         await server.WaitForLineAsync(new Regex("TTOU ignored"));
         var alive = server.WorkerPids.Where(Posix.IsAlive).ToList();
@@ -159,7 +159,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
             await server.WaitForCountAsync(ServerProcess.ServingRegex(), 2 + round);
             await load.WaitForMoreSuccessesAsync(300);
             server.Signal(22);
-            await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), round);
+            await server.WaitForCountAsync(server.WorkerExitedRegex(), round);
             await load.WaitForMoreSuccessesAsync(300);
         }
         output.WriteLine($"{load.Successes} requests, {load.Closes} closed by draining workers, {load.Failures} failed: {string.Join("; ", load.Errors.Take(5))}");
@@ -188,7 +188,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
     {
         await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "5");
         server.Signal(28);
-        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2);
+        await server.WaitForCountAsync(server.WorkerExitedRegex(), 2);
         Assert.False(server.Process.HasExited);
         Assert.DoesNotContain(server.WorkerPids, Posix.IsAlive);
         server.Signal(21);
@@ -260,7 +260,6 @@ public sealed class ProcessTests(ITestOutputHelper output)
         }
     }
 
-    private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
 
     private static async Task<string> Run(string file, params string[] args)
     {

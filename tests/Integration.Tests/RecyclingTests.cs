@@ -12,7 +12,7 @@ public sealed class RecyclingTests(ITestOutputHelper output)
     public async Task Max_requests_recycles_workers_without_failing_a_request()
     {
         await using var server = await ServerProcess.StartServingAsync(Paths.Echo, workers: 1, output, "--max-requests", "200", "--max-requests-jitter", "50");
-        var exited = ArbiterSaysWorkerExited(server);
+        var exited = server.WorkerExitedRegex();
         // Busy keep-alive clients until two workers have been recycled; every request must be answered.
         await using (var load = SteadyLoad.Start(server.Port, clients: 4))
         {
@@ -32,7 +32,7 @@ public sealed class RecyclingTests(ITestOutputHelper output)
         await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 1, output, "--max-worker-memory", "1", "--timeout", "2");
         await using (var load = SteadyLoad.Start(server.Port, clients: 4))
         {
-            await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2, TimeSpan.FromSeconds(60));
+            await server.WaitForCountAsync(server.WorkerExitedRegex(), 2, TimeSpan.FromSeconds(60));
             await load.WaitForMoreSuccessesAsync(100);
             output.WriteLine($"{load.Successes} requests, {load.Closes} closed by a draining worker, {load.Failures} failed: {string.Join("; ", load.Errors.Take(5))}");
             Assert.Equal(0, load.Failures);
@@ -40,5 +40,4 @@ public sealed class RecyclingTests(ITestOutputHelper output)
         Assert.Contains(server.Lines, l => Regex.IsMatch(l, @"Worker \(pid:\d+\) uses \d+ MB, more than max_worker_memory \(1 MB\): starting its replacement"));
     }
 
-    private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
 }

@@ -26,7 +26,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
             server.Signal(SIGHUP);
             await server.WaitForLineAsync(new Regex($"Reload complete: generation {generation} serves with 2 workers"));
             // Every worker of the generation before has drained and exited.
-            await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 2 * (generation - 1));
+            await server.WaitForCountAsync(server.WorkerExitedRegex(), 2 * (generation - 1));
             await load.WaitForMoreSuccessesAsync(300);
         }
         output.WriteLine($"{strategy}: {load.Successes} requests, {load.Closes} closed by draining workers, {load.Failures} failed: {string.Join("; ", load.Errors.Take(5))}");
@@ -46,7 +46,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         server.Signal(SIGHUP);
         await server.WaitForLineAsync(new Regex("Reloading \\(received HUP\\): generation 2, 3 workers, rolling strategy, replacing 1"));
         await server.WaitForLineAsync(new Regex("Reload complete: generation 2 serves with 3 workers"));
-        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 1);
+        await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
         Assert.NotEqual(first, await GetAsync(server));
         Assert.Equal(3, server.WorkerPids.Skip(1).Count(Posix.IsAlive));
     }
@@ -76,7 +76,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         File.Delete(breakFile);
         server.Signal(SIGHUP);
         await server.WaitForLineAsync(new Regex("Reload complete: generation 3 serves with 2 workers"));
-        await server.WaitForCountAsync(ArbiterSaysWorkerExited(server), 1);
+        await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
         Assert.NotEqual(serving, await GetAsync(server));
     }
 
@@ -90,5 +90,4 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static Regex ArbiterSaysWorkerExited(ServerProcess server) => new($@"\] \[{server.Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
 }

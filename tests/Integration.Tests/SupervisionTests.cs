@@ -161,6 +161,29 @@ public sealed class SupervisionTests : TestKit
     }
 
     [Fact]
+    public async Task A_worker_over_max_worker_memory_is_replaced_first_and_then_drained()
+    {
+        var plan = new WorkerPlan(1, TimeSpan.FromSeconds(5)) { MaxWorkerMemory = 100L << 20 };
+        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, Secret, _exit)));
+        var old = Boot(arbiter, await _launcher.NextAsync());
+        var registered = LastSender;
+        // Under the limit: nothing happens.
+        registered.Tell(Beat(old.Pid, 50L << 20), TestActor);
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
+        // Over it: a replacement starts, and only once it serves is the old worker told to drain.
+        registered.Tell(Beat(old.Pid, 150L << 20), TestActor);
+        var replacement = await _launcher.NextAsync();
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Boot(arbiter, replacement);
+        Assert.Contains("max_worker_memory", ExpectMsg<Drain>().Reason);
+        Assert.False(old.Killed);
+    }
+
+    private static Heartbeat Beat(int pid, long resident) => new(pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets]);
+
+    private const int LatencyHistogramBuckets = AkkaGunicorn.Workers.Observability.LatencyHistogram.Buckets;
+
+    [Fact]
     public async Task Graceful_shutdown_drains_registered_workers_then_exits_0()
     {
         var arbiter = StartArbiter(1);

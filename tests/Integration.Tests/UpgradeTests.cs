@@ -28,7 +28,7 @@ public sealed class UpgradeTests(ITestOutputHelper output)
             await load.WaitForMoreSuccessesAsync(300);
 
             server.Signal(Posix.SIGWINCH);
-            await server.WaitForCountAsync(new Regex($@"\] \[{old}\] \[INFO\] Worker exiting \(pid: \d+\)"), 2);
+            await server.WaitForCountAsync(server.WorkerExitedRegex(), 2);
             await load.WaitForMoreSuccessesAsync(300);
             server.Signal(Posix.SIGTERM);
             await server.WaitForLineAsync(new Regex($@"\[{old}\] \[INFO\] Master exiting with code 0"));

@@ -34,7 +34,6 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private WorkerPlan _plan;
     private Rollout? _rollout;
     private bool _reloadQueued, _ready;
-    private readonly HashSet<int> _booted = [];
     private readonly Dictionary<int, int> _pidBySlot = new();
     private readonly Dictionary<int, (DateTime Spawned, DateTime? Booted)> _timesBySlot = new();
     private readonly ServerStats _stats = new();
@@ -182,9 +181,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Publish(m);
         if (_exitCode is not null) return;
-        _booted.Add(m.Slot);
         if (_timesBySlot.TryGetValue(m.Slot, out var times)) _timesBySlot[m.Slot] = times with { Booted = DateTime.UtcNow };
-        if (!_ready && _booted.Count >= _desired)
+        if (!_ready && _timesBySlot.Values.Count(t => t.Booted is not null) >= _desired)
         {
             _ready = true;
             _options.Notify("READY=1");
@@ -373,7 +371,6 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Publish(m);
         _processes.Remove(m.Pid);
-        _booted.Remove(m.Slot);
         if (_pidBySlot.TryGetValue(m.Slot, out var known) && known == m.Pid)
         {
             _pidBySlot.Remove(m.Slot);

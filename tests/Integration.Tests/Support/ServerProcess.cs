@@ -141,6 +141,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public void Signal(int signal) => Posix.Kill(Pid, signal);
 
+    /// <summary>The Arbiter's line for a worker that exited as asked (drained, retired).</summary>
+    public Regex WorkerExitedRegex() => new($@"\] \[{Pid}\] \[INFO\] Worker exiting \(pid: \d+\)");
+
     private void OnLine(string? line)
     {
         if (line is null) return;
