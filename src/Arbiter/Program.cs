@@ -256,7 +256,7 @@ public static class Program
             LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
             ArbiterPid = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.ArbiterPid), out var arbiterPid) ? arbiterPid : 0,
             Age = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Age), out var age) ? age : 0,
-            BoardPath = Environment.GetEnvironmentVariable(LoadBoard.PathVariable) is { Length: > 0 } board ? board : null,
+            BoardDescriptor = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.DescriptorVariable), out var board) ? board : null,
             BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
         };
         return await WorkerHost.RunAsync(options, statsd);

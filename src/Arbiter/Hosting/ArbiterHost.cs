@@ -34,8 +34,6 @@ public static class ArbiterHost
         meter.CreateObservableGauge("akkagunicorn.workers", () => Volatile.Read(ref workers), "{worker}", "Worker processes wanted.");
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
-        // Workers that drop to another user still write their own entry.
-        if (identity is not null) Accounts.Chown(board.Path, identity.Uid, identity.Gid);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);

@@ -55,8 +55,6 @@ internal static unsafe partial class Accounts
     [LibraryImport("libc")]
     private static partial uint umask(uint mask);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int chown(string path, uint owner, uint group);
 
     /// <summary>The effective user id of this process.</summary>
     public static uint EffectiveUid => geteuid();
@@ -85,10 +83,4 @@ internal static unsafe partial class Accounts
 
     /// <summary>Sets the file-creation mask; returns the previous one.</summary>
     public static uint SetUmask(uint mask) => umask(mask);
-
-    /// <summary>Gives a file to <paramref name="uid"/>:<paramref name="gid"/>.</summary>
-    public static void Chown(string path, uint uid, uint gid)
-    {
-        if (chown(path, uid, gid) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
-    }
 }

@@ -28,7 +28,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
         info.Environment[WorkerEnvironment.Config] = plan.Configuration;
         info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
-        info.Environment[LoadBoard.PathVariable] = board.Path;
+        info.Environment[LoadBoard.DescriptorVariable] = board.Descriptor.ToString();
         if (identity is not null) info.Environment[WorkerEnvironment.Identity] = identity.ToString();
         info.Environment[LoadBoard.EntryVariable] = slot.Entry.ToString();
         info.Environment[WorkerEnvironment.ArbiterPid] = Environment.ProcessId.ToString();

@@ -9,12 +9,15 @@ namespace AkkaGunicorn.Workers.Balance;
 /// one shared queue otherwise hand most connections to whichever worker wakes first (Gunicorn #2938).
 /// A sibling that is draining, or silent for longer than the staleness limit (stopped, wedged, dead),
 /// does not count, so a stuck worker never holds the others back for long.
-/// <para>The Arbiter creates the file and assigns entries; a worker opens it and writes only its own entry.</para>
+/// <para>
+/// The Arbiter creates the file, unlinks it at once and hands workers its descriptor, so that no file outlives the
+/// server, even one killed with SIGKILL; it assigns the entries, and a worker writes only its own.
+/// </para>
 /// </summary>
 public sealed class LoadBoard : IDisposable
 {
-    /// <summary>The environment variable naming the board file.</summary>
-    public const string PathVariable = "AKKAGUNICORN_BOARD";
+    /// <summary>The environment variable giving a worker the board's inherited file descriptor.</summary>
+    public const string DescriptorVariable = "AKKAGUNICORN_BOARD_FD";
 
     /// <summary>The environment variable giving a worker its entry.</summary>
     public const string EntryVariable = "AKKAGUNICORN_BOARD_ENTRY";
@@ -31,20 +34,22 @@ public sealed class LoadBoard : IDisposable
     private LoadBoard(MemoryMappedFile file)
     {
         _file = file;
-        _view = file.CreateViewAccessor(0, (long)Entries * EntrySize);
+        _view = file.CreateViewAccessor(0, Size);
     }
 
-    /// <summary>Creates (or truncates) the board file.</summary>
-    public static LoadBoard Create(string path)
+    /// <summary>The board's size in bytes.</summary>
+    public const long Size = (long)Entries * EntrySize;
+
+    /// <summary>A board over <paramref name="file"/>, which is made <see cref="Size"/> bytes long if it is shorter.</summary>
+    public static LoadBoard Over(FileStream file, bool leaveOpen)
     {
-        using (var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite))
-            stream.SetLength((long)Entries * EntrySize);
-        return Open(path);
+        if (file.Length < Size) file.SetLength(Size);
+        return new(MemoryMappedFile.CreateFromFile(file, null, Size, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen));
     }
 
-    /// <summary>Opens an existing board file.</summary>
-    public static LoadBoard Open(string path) =>
-        new(MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite));
+    /// <summary>The board behind an inherited descriptor (a worker's).</summary>
+    public static LoadBoard FromDescriptor(int descriptor) =>
+        Over(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)descriptor, ownsHandle: true), FileAccess.ReadWrite), leaveOpen: false);
 
     /// <summary>Claims <paramref name="entry"/> for this process, holding no connections.</summary>
     public void Join(int entry)

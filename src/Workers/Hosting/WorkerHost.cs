@@ -86,7 +86,7 @@ public static class WorkerHost
         var system = ActorSystem.Create("worker", AkkaConfig);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
-        using var board = options.BoardPath is { } boardPath ? LoadBoard.Open(boardPath) : null;
+        using var board = options.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;
         // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
         // With reuse_port the kernel balances, and a worker holding back would leave its own queue unserved.
         var share = board is null || options.ReusePort ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);

@@ -49,8 +49,8 @@ public sealed record WorkerOptions
     /// <summary>The worker's slot number (its age, for hooks).</summary>
     public int Age { get; init; }
 
-    /// <summary>The shared load board's file, or null to accept without balancing.</summary>
-    public string? BoardPath { get; init; }
+    /// <summary>The shared load board's inherited descriptor, or null to accept without balancing.</summary>
+    public int? BoardDescriptor { get; init; }
 
     /// <summary>This worker's entry on the board.</summary>
     public int BoardEntry { get; init; }

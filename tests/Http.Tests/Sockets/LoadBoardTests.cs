@@ -9,7 +9,9 @@ public sealed class LoadBoardTests : IDisposable
     private readonly string _path = Path.GetTempFileName();
     private readonly LoadBoard _board;
 
-    public LoadBoardTests() => _board = LoadBoard.Create(_path);
+    public LoadBoardTests() => _board = Open();
+
+    private LoadBoard Open() => LoadBoard.Over(new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite), leaveOpen: false);
 
     public void Dispose()
     {
@@ -49,7 +51,7 @@ public sealed class LoadBoardTests : IDisposable
     [Fact]
     public void Two_handles_on_one_file_see_each_other()
     {
-        using var other = LoadBoard.Open(_path);
+        using var other = Open();
         other.Join(3);
         other.Publish(3, 7);
         Assert.Equal(7, _board.ConnectionsOf(3));
