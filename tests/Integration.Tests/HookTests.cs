@@ -32,7 +32,7 @@ public sealed class HookTests(ITestOutputHelper output) : IDisposable
         await server.WaitForLineAsync(new Regex(@"Worker \(pid:\d+\) serves|Serving on"));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.StartsWith("pid ", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/hello"));
-        server.Signal(21);
+        server.Signal(Posix.SIGTTIN);
         await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
         server.Signal(Posix.SIGTERM);
         Assert.Equal(0, await server.WaitForExitAsync());
@@ -76,7 +76,7 @@ public sealed class HookTests(ITestOutputHelper output) : IDisposable
     {
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", Paths.Fragile], 1, output, Environment());
         var first = server.WorkerPids[0];
-        Assert.True(Posix.Kill(first, 6));
+        Assert.True(Posix.Kill(first, Posix.SIGABRT));
         await server.WaitForLineAsync(new Regex($@"Worker \(pid:{first}\) was killed by signal ABRT"));
         Assert.Contains("worker_abort", CallsOf(first));
         await server.WaitForCountAsync(ServerProcess.ServingRegex(), 2);

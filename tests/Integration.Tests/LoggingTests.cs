@@ -93,7 +93,7 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
 
         File.Move(access, access + ".1");
         File.Move(error, error + ".1");
-        server.Signal(10);
+        server.Signal(Posix.SIGUSR1);
         await WaitInFileAsync(error, new Regex(@"\[INFO\] Reopened log files"));
         await http.GetStringAsync($"http://127.0.0.1:{port}/print");
         var after = await LinesAsync(access, 1);

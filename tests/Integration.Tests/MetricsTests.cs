@@ -26,7 +26,7 @@ public sealed class MetricsTests(ITestOutputHelper output) : IDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         for (int i = 0; i < 3; i++) await http.GetStringAsync($"http://127.0.0.1:{server.Port}/");
         Assert.Equal(System.Net.HttpStatusCode.InternalServerError, (await http.GetAsync($"http://127.0.0.1:{server.Port}/hook-fails")).StatusCode);
-        server.Signal(22); // TTOU with one worker: refused, with a warning
+        server.Signal(Posix.SIGTTOU); // TTOU with one worker: refused, with a warning
 
         await ReceiveUntil(m => m.Count(x => x == "shop.gunicorn.requests:1|c|#env:test,team:web") >= 4);
         await ReceiveUntil(m => m.Contains("shop.gunicorn.request.status.500:1|c|#env:test,team:web"));

@@ -129,16 +129,16 @@ public sealed class ProcessTests(ITestOutputHelper output)
     public async Task Ttin_and_ttou_add_and_remove_workers()
     {
         await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "5");
-        server.Signal(21);
+        server.Signal(Posix.SIGTTIN);
         await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
         await server.WaitForLineAsync(new Regex("Number of workers: 3"));
-        server.Signal(22);
+        server.Signal(Posix.SIGTTOU);
         await server.WaitForLineAsync(new Regex("Number of workers: 2"));
         await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
-        server.Signal(22);
+        server.Signal(Posix.SIGTTOU);
         await server.WaitForLineAsync(new Regex("Number of workers: 1"));
         await server.WaitForCountAsync(server.WorkerExitedRegex(), 2);
-        server.Signal(22);
+        server.Signal(Posix.SIGTTOU);
         await server.WaitForLineAsync(new Regex("TTOU ignored"));
         var alive = server.WorkerPids.Where(Posix.IsAlive).ToList();
         Assert.Single(alive);
@@ -155,10 +155,10 @@ public sealed class ProcessTests(ITestOutputHelper output)
         await load.WaitForMoreSuccessesAsync(300);
         for (int round = 1; round <= 2; round++)
         {
-            server.Signal(21);
+            server.Signal(Posix.SIGTTIN);
             await server.WaitForCountAsync(ServerProcess.ServingRegex(), 2 + round);
             await load.WaitForMoreSuccessesAsync(300);
-            server.Signal(22);
+            server.Signal(Posix.SIGTTOU);
             await server.WaitForCountAsync(server.WorkerExitedRegex(), round);
             await load.WaitForMoreSuccessesAsync(300);
         }
@@ -187,11 +187,11 @@ public sealed class ProcessTests(ITestOutputHelper output)
     public async Task Winch_retires_every_worker_and_keeps_the_arbiter()
     {
         await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "5");
-        server.Signal(28);
+        server.Signal(Posix.SIGWINCH);
         await server.WaitForCountAsync(server.WorkerExitedRegex(), 2);
         Assert.False(server.Process.HasExited);
         Assert.DoesNotContain(server.WorkerPids, Posix.IsAlive);
-        server.Signal(21);
+        server.Signal(Posix.SIGTTIN);
         await server.WaitForCountAsync(ServerProcess.ServingRegex(), 3);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal("Hello, World!", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));

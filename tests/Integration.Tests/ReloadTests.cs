@@ -8,7 +8,6 @@ namespace AkkaGunicorn.Integration.Tests;
 /// <summary>HUP: a new generation of workers takes over with the re-read configuration, and nothing is lost.</summary>
 public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
 {
-    private const int SIGHUP = 1;
     private readonly string _dir = Directory.CreateTempSubdirectory("ag-reload-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -23,7 +22,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         await load.WaitForMoreSuccessesAsync(300);
         for (int generation = 2; generation <= 3; generation++)
         {
-            server.Signal(SIGHUP);
+            server.Signal(Posix.SIGHUP);
             await server.WaitForLineAsync(new Regex($"Reload complete: generation {generation} serves with 2 workers"));
             // Every worker of the generation before has drained and exited.
             await server.WaitForCountAsync(server.WorkerExitedRegex(), 2 * (generation - 1));
@@ -43,7 +42,7 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         await using var server = await ServerProcess.StartServingAsync(["-c", config, Paths.Fragile], 1, output);
         var first = await GetAsync(server);
         File.WriteAllText(config, "workers = 3\nreload_strategy = rolling\n");
-        server.Signal(SIGHUP);
+        server.Signal(Posix.SIGHUP);
         await server.WaitForLineAsync(new Regex("Reloading \\(received HUP\\): generation 2, 3 workers, rolling strategy, replacing 1"));
         await server.WaitForLineAsync(new Regex("Reload complete: generation 2 serves with 3 workers"));
         await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
@@ -62,19 +61,19 @@ public sealed class ReloadTests(ITestOutputHelper output) : IDisposable
         var serving = await GetAsync(server);
 
         File.WriteAllText(config, "workers = many\n");
-        server.Signal(SIGHUP);
+        server.Signal(Posix.SIGHUP);
         await server.WaitForLineAsync(new Regex(@"Reload \(received HUP\) refused, the running workers keep serving: .*workers.*many"));
         Assert.Equal(serving, await GetAsync(server));
 
         File.WriteAllText(config, "workers = 2\n");
         File.WriteAllText(breakFile, "");
-        server.Signal(SIGHUP);
+        server.Signal(Posix.SIGHUP);
         await server.WaitForLineAsync(new Regex(@"Reload to generation 2 abandoned \(the app failed to load in worker \(pid:\d+\)\); generation 1 keeps serving"));
         Assert.Equal(serving, await GetAsync(server));
         Assert.False(server.Process.HasExited);
 
         File.Delete(breakFile);
-        server.Signal(SIGHUP);
+        server.Signal(Posix.SIGHUP);
         await server.WaitForLineAsync(new Regex("Reload complete: generation 3 serves with 2 workers"));
         await server.WaitForCountAsync(server.WorkerExitedRegex(), 1);
         Assert.NotEqual(serving, await GetAsync(server));

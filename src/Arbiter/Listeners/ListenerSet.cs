@@ -12,7 +12,6 @@ namespace AkkaGunicorn.Arbiter.Listeners;
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
-    private const int SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
     private readonly List<(Socket Socket, string Name, string? UnixPath)> _sockets = [];
 
     /// <summary>The listeners as workers adopt them.</summary>
@@ -57,13 +56,7 @@ public sealed class ListenerSet : IDisposable
         }
         else
         {
-            var ip = (IPEndPoint)address.EndPoint;
-            socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            // SO_REUSEADDR only, so a restart can bind while old connections sit in TIME_WAIT. .NET's ReuseAddress
-            // option would also set SO_REUSEPORT on Linux, letting a second server silently share the port.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            if (reusePort) socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-            if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            socket = TcpListenerSocket.Create(address.EndPoint.AddressFamily, reusePort);
         }
         try
         {

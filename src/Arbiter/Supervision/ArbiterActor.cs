@@ -34,8 +34,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private WorkerPlan _plan;
     private Rollout? _rollout;
     private bool _reloadQueued, _ready;
-    private readonly Dictionary<int, int> _pidBySlot = new();
-    private readonly Dictionary<int, (DateTime Spawned, DateTime? Booted)> _timesBySlot = new();
+    // Each slot's current process: its PID, when it was started, when it began to serve.
+    private readonly Dictionary<int, (int Pid, DateTime Spawned, DateTime? Booted)> _running = new();
     private readonly ServerStats _stats = new();
     private int _desired, _lastSlot, _lastGeneration;
     private int? _exitCode;
@@ -158,8 +158,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     private void OnSpawned(WorkerSpawned m)
     {
         _processes[m.Pid] = Sender;
-        _pidBySlot[m.Slot] = m.Pid;
-        _timesBySlot[m.Slot] = (DateTime.UtcNow, null);
+        _running[m.Slot] = (m.Pid, DateTime.UtcNow, null);
         if (_deadPidBySlot.Remove(m.Slot, out var dead)) Log.Information("Booting worker with pid: {Pid} (replacing pid {Dead})", m.Pid, dead);
         else Log.Information("Booting worker with pid: {Pid}", m.Pid);
         if (_exitCode is not null) Sender.Tell(new RetireWorker("shutting down", Graceful: false, TimeSpan.Zero));
@@ -181,8 +180,8 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Publish(m);
         if (_exitCode is not null) return;
-        if (_timesBySlot.TryGetValue(m.Slot, out var times)) _timesBySlot[m.Slot] = times with { Booted = DateTime.UtcNow };
-        if (!_ready && _timesBySlot.Values.Count(t => t.Booted is not null) >= _desired)
+        if (_running.TryGetValue(m.Slot, out var running)) _running[m.Slot] = running with { Booted = DateTime.UtcNow };
+        if (!_ready && _running.Values.Count(r => r.Booted is not null) >= _desired)
         {
             _ready = true;
             _options.Notify("READY=1");
@@ -241,7 +240,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             foreach (var slot in active.Take(remove))
             {
                 Retire(slot, "TTOU");
-                retired.Add((slot.Number, _pidBySlot.TryGetValue(slot.Number, out var pid) ? pid : null));
+                retired.Add((slot.Number, _running.TryGetValue(slot.Number, out var process) ? process.Pid : null));
             }
         }
         Log.Information("Number of workers: {Desired}", _desired);
@@ -346,7 +345,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
         Log.Warning("Killing worker (pid:{Pid}) on request; its slot replaces it", m.Pid);
         process.Tell(new SignalWorker(SIGKILL));
-        Sender.Tell(new KillAnswer(_pidBySlot.FirstOrDefault(kv => kv.Value == m.Pid).Key));
+        Sender.Tell(new KillAnswer(_running.FirstOrDefault(kv => kv.Value.Pid == m.Pid).Key));
     }
 
     private ServerSnapshot Snapshot()
@@ -356,10 +355,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
                 r.Heartbeat.Connections, r.Heartbeat.ResidentBytes, r.At))
             .ToList();
         // Workers not heard from yet (booting) are listed too, without figures.
-        foreach (var (slot, pid) in _pidBySlot)
+        foreach (var (slot, (pid, spawned, booted)) in _running)
         {
             if (_stats.Live.ContainsKey(pid) || !_processes.ContainsKey(pid)) continue;
-            var (spawned, booted) = _timesBySlot.GetValueOrDefault(slot, (DateTime.UtcNow, null));
             rows.Add(new WorkerRow(pid, slot, _slots.FirstOrDefault(s => s.Number == slot)?.Generation ?? _plan.Generation,
                 spawned, booted, 0, 0, 0, 0, null));
         }
@@ -371,11 +369,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Publish(m);
         _processes.Remove(m.Pid);
-        if (_pidBySlot.TryGetValue(m.Slot, out var known) && known == m.Pid)
-        {
-            _pidBySlot.Remove(m.Slot);
-            _timesBySlot.Remove(m.Slot);
-        }
+        if (_running.TryGetValue(m.Slot, out var known) && known.Pid == m.Pid) _running.Remove(m.Slot);
         _stats.Exited(m.Pid, m.Served);
         int generation = _slots.FirstOrDefault(s => s.Number == m.Slot)?.Generation ?? _plan.Generation;
         Hooks.ChildExit(new WorkerInfo(m.Pid, Environment.ProcessId, generation, m.Slot) { Exit = m.How });

@@ -17,7 +17,6 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private const string RetireTimer = "retire", LivenessTimer = "liveness", AbortTimer = "abort";
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
     private const int SIGABRT = 6;
-    private readonly int _slot;
     private readonly WorkerPlan _plan;
     private readonly SlotRef _slotRef;
     private readonly ArbiterHooks _hooks;
@@ -47,7 +46,6 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         _hooks = hooks;
         _slotRef = slot;
         _timeout = plan.Timeout;
-        _slot = slot.Number;
         _plan = plan;
         _launcher = launcher;
         _arbiter = arbiter;
@@ -64,14 +62,14 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
                 return;
             }
             _booted = DateTime.UtcNow;
-            _arbiter.Tell(new WorkerBooted(_slot, _process!.Pid));
+            _arbiter.Tell(new WorkerBooted(_slotRef.Number, _process!.Pid));
             if (_timeout > TimeSpan.Zero)
                 Timers.StartPeriodicTimer(LivenessTimer, new CheckLiveness(), TimeSpan.FromTicks(Math.Max(_timeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks)));
         });
         Receive<Heartbeat>(m =>
         {
             _lastHeard = DateTime.UtcNow;
-            _arbiter.Tell(new WorkerReported(_slot, _plan.Generation, _started, _booted, m, _lastHeard));
+            _arbiter.Tell(new WorkerReported(_slotRef.Number, _plan.Generation, _started, _booted, m, _lastHeard));
             _served = m.Served;
             if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
             {
@@ -115,12 +113,12 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slot));
+        _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slotRef.Number));
         _process = _launcher.Launch(_plan, _slotRef);
         _started = DateTime.UtcNow;
         var self = Self;
         _process.Exited.ContinueWith(t => self.Tell(new ProcessExited(t.Result)), TaskContinuationOptions.ExecuteSynchronously);
-        _arbiter.Tell(new WorkerSpawned(_slot, _process.Pid));
+        _arbiter.Tell(new WorkerSpawned(_slotRef.Number, _process.Pid));
     }
 
     /// <inheritdoc />
@@ -149,17 +147,17 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         var how = ExitDescription.Of(m.ExitCode);
         if (_retiring)
         {
-            _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: true, _served));
+            _arbiter.Tell(new WorkerExited(_slotRef.Number, pid, how, Expected: true, _served));
             Context.Stop(Self);
             return;
         }
         if (_worker is null && m.ExitCode is WorkerEnvironment.BootErrorExitCode or WorkerEnvironment.AppLoadErrorExitCode)
         {
-            _arbiter.Tell(new WorkerBootFailed(_slot, pid, m.ExitCode));
+            _arbiter.Tell(new WorkerBootFailed(_slotRef.Number, pid, m.ExitCode));
             Context.Stop(Self);
             return;
         }
-        _arbiter.Tell(new WorkerExited(_slot, pid, how, Expected: false, _served));
+        _arbiter.Tell(new WorkerExited(_slotRef.Number, pid, how, Expected: false, _served));
         throw new WorkerCrashedException(pid, how);
     }
 }

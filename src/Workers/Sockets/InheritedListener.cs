@@ -23,12 +23,9 @@ public sealed record InheritedListener(int Descriptor, string Name)
         var inherited = Adopt();
         if (inherited.LocalEndPoint is not IPEndPoint endPoint) return inherited;
         inherited.Dispose();
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = TcpListenerSocket.Create(endPoint.AddressFamily, reusePort: true);
         try
         {
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
             socket.Bind(endPoint);
             socket.Listen(backlog);
             return socket;
@@ -39,8 +36,6 @@ public sealed record InheritedListener(int Descriptor, string Name)
             throw;
         }
     }
-
-    private const int SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
 
     /// <summary>Formats a list for <see cref="EnvironmentVariable"/>.</summary>
     public static string Format(IEnumerable<InheritedListener> listeners) =>

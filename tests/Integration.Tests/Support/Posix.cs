@@ -5,7 +5,7 @@ namespace AkkaGunicorn.Integration.Tests.Support;
 
 public static partial class Posix
 {
-    public const int SIGKILL = 9, SIGTERM = 15, SIGINT = 2, SIGSTOP = 19, SIGCONT = 18, SIGHUP = 1, SIGUSR2 = 12, SIGWINCH = 28;
+    public const int SIGKILL = 9, SIGTERM = 15, SIGINT = 2, SIGSTOP = 19, SIGCONT = 18, SIGHUP = 1, SIGUSR1 = 10, SIGUSR2 = 12, SIGWINCH = 28, SIGTTIN = 21, SIGTTOU = 22, SIGABRT = 6;
 
     [LibraryImport("libc", EntryPoint = "fcntl")]
     private static partial int Fcntl(int fd, int command, int argument);
