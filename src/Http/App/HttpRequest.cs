@@ -56,6 +56,12 @@ public sealed class HttpRequest
     /// <summary>"http", or "https" when a trusted proxy said so.</summary>
     public string Scheme { get; internal set; } = "http";
 
+    /// <summary>
+    /// Whatever the app wants to keep with the connection (it survives from one request to the next on the same
+    /// connection, and goes with it): an adapter's per-connection state, say. Null on a new connection.
+    /// </summary>
+    public object? ConnectionState { get; set; }
+
     internal RequestFraming Framing;
 
     /// <summary>Splits the target as Python's urlsplit does, so paths match what Gunicorn gives WSGI apps.</summary>

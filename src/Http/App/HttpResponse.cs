@@ -42,6 +42,15 @@ public sealed class HttpResponse
     /// </summary>
     public HeaderList Headers { get; } = new();
 
+    /// <summary>
+    /// Trailer fields, sent after a chunked body (a response whose length was unknown when its head left). A response
+    /// sent with a Content-Length has no room for them, and they are dropped.
+    /// </summary>
+    public HeaderList Trailers { get; } = new();
+
+    /// <summary>Whether <see cref="CompleteAsync"/> has ended the response.</summary>
+    public bool IsCompleted { get; private set; }
+
     /// <summary>Whether the head has been sent; after that, status and headers can no longer change.</summary>
     public bool HasStarted { get; private set; }
 
@@ -58,6 +67,7 @@ public sealed class HttpResponse
     /// <summary>Writes body bytes.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
+        if (IsCompleted) throw new InvalidOperationException("The response has been completed; nothing more can be written.");
         if (!HasStarted && BytesWritten == 0) DeclaredContentLength = ParseDeclaredLength();
         if (DeclaredContentLength is { } declared && BytesWritten + data.Length > declared)
             throw new InvalidOperationException($"Response body exceeds the declared Content-Length of {declared} bytes.");
@@ -82,6 +92,26 @@ public sealed class HttpResponse
         await _pendingSend.WaitAsync(cancellationToken);
         await SendBufferedAsync().WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Ends the response now: sends what is buffered, the end of the body and the trailers, and waits until the
+    /// connection has taken them. The app may go on running (to clean up, say) but may write nothing more; the
+    /// connection's next request waits until it returns. Without this, the response ends when the app returns.
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsCompleted) return;
+        await _pendingSend.WaitAsync(cancellationToken);
+        IsCompleted = true;
+        DeclaredContentLength ??= ParseDeclaredLength();
+        await Channel.CompleteAsync(this).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Closes the connection at once: an unfinished response stays unfinished, so the client sees it fail rather
+    /// than mistake it for a whole one. The request's cancellation token fires.
+    /// </summary>
+    public void Abort() => _channel?.Abort();
 
     private async ValueTask WriteSlowAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
@@ -136,6 +166,8 @@ public sealed class HttpResponse
         _statusCode = 200;
         ReasonPhrase = null;
         Headers.Clear();
+        Trailers.Clear();
+        IsCompleted = false;
         HasStarted = false;
         BytesWritten = 0;
         _buffered = 0;

@@ -8,4 +8,13 @@ internal interface IResponseChannel
     /// taken the bytes, after which the caller may reuse the memory.
     /// </summary>
     Task SendAsync(HttpResponse response, ReadOnlyMemory<byte> data);
+
+    /// <summary>
+    /// Ends the response with what <paramref name="response"/> still buffers (and its trailers). Completes when the
+    /// connection has taken the last bytes; the app may still be running.
+    /// </summary>
+    Task CompleteAsync(HttpResponse response);
+
+    /// <summary>Closes the connection at once, whatever state the response is in.</summary>
+    void Abort();
 }

@@ -46,13 +46,15 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private readonly Queue<(ResponsePart Part, TaskCompletionSource? Ack)> _outbox = new();
         private readonly Action<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)> _onAppSend;
         private readonly Action<Task> _onAppCompleted;
+        private readonly Action<TaskCompletionSource> _onAppComplete;
+        private readonly Action _onAppAbort;
         private readonly Action<Task> _continueOnCompletion;
         private CancellationTokenSource _aborted = new();
         private TaskCompletionSource? _ack;
         private TaskCompletionSource? _sendInFlight;
         private HttpRequest? _request;
         private Phase _phase;
-        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen;
+        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen, _awaitingApp;
         private long _drained, _exchangeStarted;
         private volatile bool _stopped;
 
@@ -63,6 +65,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _bodyStream = new RequestBodyStream(_body);
             _onAppSend = GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend);
             _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
+            _onAppComplete = GetAsyncCallback<TaskCompletionSource>(OnAppComplete);
+            _onAppAbort = GetAsyncCallback(() => CompleteStage());
             _continueOnCompletion = t => _onAppCompleted(t);
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
@@ -262,34 +266,72 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             }
         }
 
+        Task IResponseChannel.CompleteAsync(HttpResponse response)
+        {
+            if (_stopped) return Task.FromException(new IOException("The connection was closed."));
+            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _onAppComplete(ack);
+            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
+            return ack.Task;
+        }
+
+        void IResponseChannel.Abort() => _onAppAbort();
+
+        /// <summary>The app ended its response before returning: finish it now, as its return would.</summary>
+        private void OnAppComplete(TaskCompletionSource ack)
+        {
+            if (_phase != Phase.Running)
+            {
+                ack.TrySetResult();
+                return;
+            }
+            if (TryFinishResponse(ack, out var failure)) return;
+            ack.TrySetException(failure!);
+            OnAppFailed(failure!);
+        }
+
         private void OnAppCompleted(Task task)
         {
             _appRunning = false;
             _stage.State.RequestFinished();
-            if (_phase != Phase.Running) return;
+            if (_phase != Phase.Running)
+            {
+                // The response ended early (CompleteAsync); the connection waited for the app to return.
+                if (_awaitingApp)
+                {
+                    _awaitingApp = false;
+                    AfterResponse();
+                }
+                return;
+            }
             var failure = task.IsFaulted ? task.Exception!.GetBaseException()
                 : task.IsCanceled ? new OperationCanceledException("The app's task was cancelled.") : null;
-            if (failure is null && !_responseStarted)
+            if (failure is null && TryFinishResponse(null, out failure)) return;
+            OnAppFailed(failure!);
+        }
+
+        /// <summary>Pushes the end of a successful response; false with the reason if the app's response is unusable.</summary>
+        private bool TryFinishResponse(TaskCompletionSource? ack, out Exception? failure)
+        {
+            if (!_responseStarted)
             {
                 // Headers that cannot be rendered count as the app's failure.
-                if (TryPrepareStart(_response.Buffered, final: true, out failure))
-                {
-                    PushFinal(_start);
-                    return;
-                }
+                if (!TryPrepareStart(_response.Buffered, final: true, out failure)) return false;
+                PushFinal(_start, ack);
+                return true;
             }
-            else if (failure is null)
+            if (_response.DeclaredContentLength is { } declared && _response.BytesWritten < declared)
             {
-                if (_response.DeclaredContentLength is { } declared && _response.BytesWritten < declared)
-                {
-                    failure = new InvalidOperationException($"The app wrote {_response.BytesWritten} of the {declared} bytes it declared.");
-                }
-                else
-                {
-                    PushFinal(new ResponseChunk(_response.Buffered, final: true));
-                    return;
-                }
+                failure = new InvalidOperationException($"The app wrote {_response.BytesWritten} of the {declared} bytes it declared.");
+                return false;
             }
+            failure = null;
+            PushFinal(new ResponseChunk(_response.Buffered, final: true, _response.Trailers.Count == 0 ? null : _response.Trailers), ack);
+            return true;
+        }
+
+        private void OnAppFailed(Exception failure)
+        {
             if (failure is HttpParseException bad)
             {
                 if (_responseStarted) { FailStage(bad); return; }
@@ -383,12 +425,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.Framing = _request?.Method == "HEAD" ? ResponseFraming.NoBody : ResponseFraming.ContentLength;
             _start.ContentLength = text.Length;
             FinishStart(status, null, ErrorHeaders, text, final: true);
-            PushFinal(_start);
+            PushFinal(_start, null);
         }
 
         private static readonly KeyValuePair<string, string>[] ErrorHeaders = [new("Content-Type", "text/plain; charset=utf-8")];
 
-        private void PushFinal(ResponsePart part)
+        private void PushFinal(ResponsePart part, TaskCompletionSource? ack)
         {
             _phase = Phase.FinalSent;
             // Only exchanges the app took part in: a request the parser refused has nothing to log but its error.
@@ -399,7 +441,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                     _exchangeStarted, System.Diagnostics.Stopwatch.GetTimestamp(), _stage.Connection));
             }
             _exchangeOpen = false;
-            Emit(part, null);
+            Emit(part, ack);
         }
 
         private void Emit(ResponsePart part, TaskCompletionSource? ack)
@@ -423,6 +465,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void AfterResponse()
         {
             _finalPushed = false;
+            if (_appRunning)
+            {
+                // The app ended its response early and is still running: its next request must not overlap it.
+                _awaitingApp = true;
+                return;
+            }
             if (_close) { CompleteStage(); return; }
             if (!_bodyComplete)
             {

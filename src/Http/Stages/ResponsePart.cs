@@ -59,8 +59,11 @@ public sealed class ResponseStart : ResponsePart
 }
 
 /// <summary>More body bytes; <see cref="Final"/> ends the response.</summary>
-public sealed class ResponseChunk(ReadOnlyMemory<byte> data, bool final) : ResponsePart
+public sealed class ResponseChunk(ReadOnlyMemory<byte> data, bool final, IReadOnlyList<KeyValuePair<string, string>>? trailers = null) : ResponsePart
 {
+    /// <summary>Trailer fields to send after the last chunk of a chunked body.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Trailers { get; } = trailers ?? [];
+
     /// <summary>The bytes.</summary>
     public ReadOnlyMemory<byte> Data { get; } = data;
 

@@ -69,7 +69,7 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
                     Emit(start.Body, start.Final);
                     break;
                 case ResponseChunk chunk:
-                    Emit(chunk.Data, chunk.Final);
+                    Emit(chunk.Data, chunk.Final, chunk.Trailers);
                     break;
             }
         }
@@ -81,7 +81,7 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
         }
 
         /// <summary>Frames <paramref name="body"/> after whatever the renderer already holds and pushes it.</summary>
-        private void Emit(ReadOnlyMemory<byte> body, bool final)
+        private void Emit(ReadOnlyMemory<byte> body, bool final, IReadOnlyList<KeyValuePair<string, string>>? trailers = null)
         {
             bool chunked = _framing == ResponseFraming.Chunked;
             if (_framing == ResponseFraming.NoBody) body = default;
@@ -105,7 +105,7 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
                 var head = _renderer.Rendered;
                 if (chunked)
                 {
-                    var tail = final ? "\r\n0\r\n\r\n"u8.ToArray() : "\r\n"u8.ToArray();
+                    var tail = final ? [.. "\r\n"u8, .. LastChunk(trailers)] : "\r\n"u8.ToArray();
                     _pendingBody = Concat(separate, tail);
                 }
                 else
@@ -117,7 +117,11 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
                 else Push(_stage._out, head);
                 return;
             }
-            if (final && chunked) _renderer.Append(ResponseRenderer.LastChunk);
+            if (final && chunked)
+            {
+                if (trailers is { Count: > 0 }) _renderer.RenderLastChunk(trailers);
+                else _renderer.Append(ResponseRenderer.LastChunk);
+            }
             var rendered = _renderer.Rendered;
             bool complete = final && _closeAfter;
             if (rendered.IsEmpty)
@@ -128,6 +132,14 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
             }
             Push(_stage._out, rendered);
             if (complete) CompleteStage();
+        }
+
+        private static byte[] LastChunk(IReadOnlyList<KeyValuePair<string, string>>? trailers)
+        {
+            if (trailers is not { Count: > 0 }) return ResponseRenderer.LastChunk.ToArray();
+            var renderer = new ResponseRenderer("");
+            renderer.RenderLastChunk(trailers);
+            return renderer.Rendered.ToArray();
         }
 
         private static ReadOnlyMemory<byte> Concat(ReadOnlyMemory<byte> body, byte[] tail)

@@ -62,6 +62,21 @@ internal sealed class ResponseRenderer(string serverHeader)
         Append("\r\n"u8);
     }
 
+    /// <summary>The last chunk of a chunked body with trailer fields; fields that cannot be sent safely are left out.</summary>
+    public void RenderLastChunk(IReadOnlyList<KeyValuePair<string, string>> trailers)
+    {
+        Append("0\r\n"u8);
+        foreach (var (name, value) in trailers)
+        {
+            if (IsFramingHeader(name) || name.AsSpan().IndexOfAny("\r\n: ") >= 0 || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0) continue;
+            AppendLatin1(name);
+            Append(": "u8);
+            AppendLatin1(value);
+            Append("\r\n"u8);
+        }
+        Append("\r\n"u8);
+    }
+
     public void RenderChunkHeader(int length)
     {
         EnsureRoom(20);

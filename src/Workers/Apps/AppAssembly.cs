@@ -4,13 +4,19 @@ using AkkaGunicorn.Http.Hooks;
 
 namespace AkkaGunicorn.Workers.Apps;
 
-/// <summary>A loaded app assembly: its app type and, if it has one, its server hooks type.</summary>
-/// <param name="AppType">The <see cref="IHttpApp"/> to serve.</param>
+/// <summary>
+/// An app assembly: for a server app, its app type and, if it has one, its server hooks type; an ASP.NET Core app
+/// is not loaded here at all (its worker runs its Program, see AspNetCoreHost).
+/// </summary>
+/// <param name="Kind">How a worker runs it.</param>
+/// <param name="AppType">The <see cref="IHttpApp"/> to serve; null for an ASP.NET Core app.</param>
 /// <param name="HooksType">The <see cref="IServerHooks"/> class, or null.</param>
-public sealed record AppAssembly(Type AppType, Type? HooksType)
+public sealed record AppAssembly(AppKind Kind, Type? AppType, Type? HooksType)
 {
-    /// <summary>Constructs the app. Throws <see cref="AppLoadException"/>.</summary>
-    public IHttpApp CreateApp() => (IHttpApp)Construct(AppType, "app");
+    /// <summary>Constructs a server app. Throws <see cref="AppLoadException"/>.</summary>
+    public IHttpApp CreateApp() => AppType is { } type
+        ? (IHttpApp)Construct(type, "app")
+        : throw new InvalidOperationException("An ASP.NET Core app is started by running its Program, not constructed.");
 
     /// <summary>Constructs the hooks, or returns null when the assembly has none. Throws <see cref="AppLoadException"/>.</summary>
     public IServerHooks? CreateHooks() => HooksType is null ? null : (IServerHooks)Construct(HooksType, "hooks");

@@ -15,14 +15,18 @@ public static class AppLoader
     /// <summary>Loads and instantiates the app. Throws <see cref="AppLoadException"/>.</summary>
     public static IHttpApp Load(AppSpec spec, bool collectible = false) => Open(spec, collectible).CreateApp();
 
-    /// <summary>Finds the app's type without constructing it (the Arbiter's check before binding).</summary>
-    public static Type FindType(AppSpec spec, bool collectible = false) => Open(spec, collectible).AppType;
-
     /// <summary>Loads the app's assembly and finds its app type and its hooks type, if any. Throws <see cref="AppLoadException"/>.</summary>
     public static AppAssembly Open(AppSpec spec, bool collectible = false)
     {
         if (!File.Exists(spec.AssemblyPath))
             throw new AppLoadException(AppLoadError.AssemblyNotFound, $"app: '{spec.AssemblyPath}' does not exist; expected a .NET assembly (.dll)");
+        if (AppProbe.Inspect(spec.AssemblyPath) == AppKind.AspNetCore)
+        {
+            if (spec.TypeName is { } type)
+                throw new AppLoadException(AppLoadError.BadSpec,
+                    $"app: '{spec.AssemblyPath}' is an ASP.NET Core app, which runs its own Program; drop ':{type}'");
+            return new AppAssembly(AppKind.AspNetCore, null, null);
+        }
         Assembly assembly;
         Type[] types;
         try
@@ -38,7 +42,7 @@ public static class AppLoader
         if (hooks.Count > 1)
             throw new AppLoadException(AppLoadError.TypeNotFound,
                 $"app: '{spec.AssemblyPath}' has several {typeof(IServerHooks).FullName} types ({Describe(hooks)}); keep one");
-        return new AppAssembly(FindAppType(spec, assembly, Implementations<IHttpApp>(types)), hooks.SingleOrDefault());
+        return new AppAssembly(AppKind.ServerApp, FindAppType(spec, assembly, Implementations<IHttpApp>(types)), hooks.SingleOrDefault());
     }
 
     private static List<Type> Implementations<T>(Type[] types) =>
@@ -61,7 +65,7 @@ public static class AppLoader
         {
             1 => apps[0],
             0 => throw new AppLoadException(AppLoadError.TypeNotFound,
-                $"app: '{spec.AssemblyPath}' has no public class implementing {typeof(IHttpApp).FullName}"),
+                $"app: '{spec.AssemblyPath}' has no public class implementing {typeof(IHttpApp).FullName}, and it is not an ASP.NET Core app (an executable referencing ASP.NET Core)"),
             _ => throw new AppLoadException(AppLoadError.TypeNotFound,
                 $"app: '{spec.AssemblyPath}' has several app types; name one as PATH.dll:Type, one of: {Describe(apps)}"),
         };

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
+using AkkaGunicorn.AspNetCore.Hosting;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Apps;
@@ -53,6 +54,7 @@ public static class WorkerHost
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
 
         Http.App.IHttpApp app;
+        AspNetCoreHost? aspNet = null;
         var info = new WorkerInfo(Environment.ProcessId, options.ArbiterPid, options.Generation, options.Age);
         WorkerHooks hooks;
         try
@@ -60,7 +62,16 @@ public static class WorkerHost
             var assembly = AppLoader.Open(options.App);
             hooks = new WorkerHooks(assembly.CreateHooks(), info);
             if (!RunBootHook("post_fork", hooks.PostFork)) return WorkerEnvironment.BootErrorExitCode;
-            app = assembly.CreateApp();
+            if (assembly.Kind == AppKind.AspNetCore)
+            {
+                aspNet = await AspNetCoreHost.StartAsync(new AspNetCoreHostOptions(options.App.AssemblyPath,
+                    options.Listeners.Select(l => $"http://{l.Name}").ToList()));
+                app = aspNet.App;
+            }
+            else
+            {
+                app = assembly.CreateApp();
+            }
             if (!RunBootHook("post_worker_init", hooks.PostWorkerInit)) return WorkerEnvironment.BootErrorExitCode;
             if (hooks.Hooks is { } serverHooks) app = new HookedApp(app, serverHooks, info);
         }
@@ -68,6 +79,12 @@ public static class WorkerHost
         {
             Log.Error("{Message}", e.Message);
             return WorkerEnvironment.AppLoadErrorExitCode;
+        }
+        catch (AppHostException e)
+        {
+            // Gunicorn's rule: an app that is not one is a load error; an app that fails while starting, a boot error.
+            Log.Error(e.InnerException, "{Message}", e.Message);
+            return e.Reason == AppHostError.ProgramFailed ? WorkerEnvironment.BootErrorExitCode : WorkerEnvironment.AppLoadErrorExitCode;
         }
         using var _ = hooks;
         hooks.HandleSignals();
@@ -101,6 +118,15 @@ public static class WorkerHost
         if (statsd is not null) observers.Add(new StatsdObserver(statsd));
         options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers) } };
         var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, state, materializer, exit, share, stats), "worker");
+        if (aspNet is not null)
+        {
+            // The app stopped its own host (StopApplication, a failed background service): drain, then let the host finish.
+            aspNet.StopServing = async cancel =>
+            {
+                worker.Tell(new Drain(options.Secret, "the app stopped its host", (long)options.GracefulTimeout.TotalMilliseconds));
+                await exit.Task.WaitAsync(cancel).ContinueWith(_ => { }, TaskScheduler.Default);
+            };
+        }
         using var reopen = PosixSignalRegistration.Create(SIGUSR1, context =>
         {
             // Gunicorn's worker reopens its logs on USR1, which its Arbiter passes on.
@@ -115,10 +141,20 @@ public static class WorkerHost
             worker.Tell(new Drain(options.Secret, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
         });
         int code = await exit.Task;
+        if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.GracefulTimeout);
         await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;
+    }
+
+    /// <summary>Stops the app's host once the worker no longer serves, so its hosted services and the rest of its Program run.</summary>
+    private static async Task StopAspNetCoreAsync(AspNetCoreHost host, TimeSpan timeout)
+    {
+        if (!await host.StopAsync(timeout))
+            Log.Warning("The app's host did not stop within {Timeout}; exiting without it", timeout);
+        else if (host.Exited.Exception?.GetBaseException() is { } failure)
+            Log.Error(failure, "The app's Program threw while its host stopped");
     }
 
     private const PosixSignal SIGUSR1 = (PosixSignal)10;

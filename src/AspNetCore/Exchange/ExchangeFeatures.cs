@@ -1,0 +1,108 @@
+using System.Collections;
+using Microsoft.AspNetCore.Hosting.Server.Abstractions;
+using Microsoft.AspNetCore.Http.Features;
+using OurRequest = AkkaGunicorn.Http.App.HttpRequest;
+using OurResponse = AkkaGunicorn.Http.App.HttpResponse;
+
+namespace AkkaGunicorn.AspNetCore.Exchange;
+
+/// <summary>
+/// One connection's ASP.NET Core features, reused for each of its requests as Kestrel reuses its own: the object
+/// is the feature collection and implements the server's features itself, so a request costs no feature objects;
+/// and it holds the host's per-request context, so the host reuses its HttpContext as well.
+/// Features the app or middleware set are kept for the one request.
+/// </summary>
+/// <typeparam name="TContext">The host's per-request context type.</typeparam>
+internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, IHostContextContainer<TContext>,
+    IResponsePipeOwner, IResponseStreamOwner, IRequestStreamOwner where TContext : notnull
+{
+    /// <summary>The server's own features, in the order looked up most often.</summary>
+    private static readonly Type[] OwnTypes =
+    [
+        typeof(IHttpRequestFeature), typeof(IHttpResponseFeature), typeof(IHttpResponseBodyFeature),
+        typeof(IHttpRequestLifetimeFeature), typeof(IHttpConnectionFeature), typeof(IHttpRequestIdentifierFeature),
+        typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpBodyControlFeature), typeof(IHttpMaxRequestBodySizeFeature),
+        typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature),
+    ];
+
+    private readonly object?[] _own = new object?[OwnTypes.Length];
+    private readonly List<KeyValuePair<Type, object>> _set = new(8);
+    private int _revision;
+
+    /// <inheritdoc />
+    public TContext? HostContext { get; set; }
+
+    /// <inheritdoc />
+    public bool IsReadOnly => false;
+
+    /// <inheritdoc />
+    public int Revision => _revision;
+
+    /// <inheritdoc />
+    public object? this[Type key]
+    {
+        get
+        {
+            for (int i = 0; i < OwnTypes.Length; i++)
+                if (OwnTypes[i] == key) return _own[i];
+            foreach (var (type, feature) in _set)
+                if (type == key) return feature;
+            return null;
+        }
+        set
+        {
+            _revision++;
+            for (int i = 0; i < OwnTypes.Length; i++)
+            {
+                if (OwnTypes[i] != key) continue;
+                _own[i] = value;
+                return;
+            }
+            for (int i = 0; i < _set.Count; i++)
+            {
+                if (_set[i].Key != key) continue;
+                if (value is null) _set.RemoveAt(i);
+                else _set[i] = new(key, value);
+                return;
+            }
+            if (value is not null) _set.Add(new(key, value));
+        }
+    }
+
+    /// <inheritdoc />
+    public TFeature? Get<TFeature>() => (TFeature?)this[typeof(TFeature)];
+
+    /// <inheritdoc />
+    public void Set<TFeature>(TFeature? instance) => this[typeof(TFeature)] = instance;
+
+    /// <inheritdoc />
+    public IEnumerator<KeyValuePair<Type, object>> GetEnumerator()
+    {
+        for (int i = 0; i < OwnTypes.Length; i++)
+            if (_own[i] is { } feature) yield return new(OwnTypes[i], feature);
+        foreach (var pair in _set) yield return pair;
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <inheritdoc cref="IResponseStreamOwner.ThrowUnlessSynchronousIO" />
+    public void ThrowUnlessSynchronousIO(string message)
+    {
+        if (!AllowSynchronousIO) throw new InvalidOperationException(message);
+    }
+
+    /// <summary>Readies the features for the connection's next request.</summary>
+    public void Reset(OurRequest request, OurResponse response, CancellationToken aborted)
+    {
+        _revision++;
+        for (int i = 0; i < _own.Length; i++) _own[i] = this;
+        // Trailers travel only with chunked HTTP/1.1 bodies; Kestrel offers neither feature on HTTP/1.0.
+        if (request.Version != Http.Parsing.HttpVersion.Http11)
+        {
+            _own[Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature))] = null;
+        }
+        _set.Clear();
+        ResetRequest(request, aborted);
+        ResetResponse(response);
+    }
+}
