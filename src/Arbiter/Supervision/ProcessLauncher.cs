@@ -19,6 +19,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
     {
         var info = ThisExecutable.StartInfo();
         info.Environment[WorkerEnvironment.Mode] = "1";
+        foreach (var (name, value) in plan.RuntimeEnvironment) info.Environment.TryAdd(name, value);
         // Socket completions in a worker only post a message to a stage's actor: run them on the epoll thread
         // rather than paying a thread-pool hop before the actor's own.
         info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";

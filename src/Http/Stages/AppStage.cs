@@ -367,7 +367,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             if (noBodyStatus || head)
             {
                 _start.Framing = ResponseFraming.NoBody;
-                if (head && status != 204 && status >= 200) _start.ContentLength = declared ?? (final ? response.BytesWritten : -1);
+                // A HEAD answer's length is the GET body's; an app that wrote nothing told us nothing (Kestrel, too, sends none).
+                if (head && status != 204 && status >= 200) _start.ContentLength = declared ?? (final && response.BytesWritten > 0 ? response.BytesWritten : -1);
                 else if (status == 304 && declared is { } d304) _start.ContentLength = d304;
                 body = default;
             }

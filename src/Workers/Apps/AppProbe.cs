@@ -25,7 +25,7 @@ public static class AppProbe
             bool hosted = references.Any(r => r.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || r == "Microsoft.Extensions.Hosting");
             return executable && hosted ? AppKind.AspNetCore : null;
         }
-        catch (BadImageFormatException)
+        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
         {
             return null;
         }

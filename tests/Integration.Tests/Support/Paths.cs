@@ -15,6 +15,10 @@ public static class Paths
 
     public static string Fragile => Built("tests/Apps/Fragile", "Fragile.dll");
 
+    public static string WebApi => Built("examples/WebApi", "WebApi.dll");
+
+    public static string AspNetProbe => Built("tests/Apps/AspNetProbe", "AspNetProbe.dll");
+
     private static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);

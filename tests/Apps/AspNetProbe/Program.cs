@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Http.Features;
+
+// PROBE_BREAK makes the Program fail the way apps fail at start: "throw" before the host is built, "return" without one.
+switch (Environment.GetEnvironmentVariable("PROBE_BREAK"))
+{
+    case "throw":
+        throw new InvalidOperationException("probe: the Program is broken on purpose");
+    case "return":
+        Console.WriteLine("probe: returning without a web host");
+        return;
+}
+
+var builder = WebApplication.CreateBuilder(args);
+if (Environment.GetEnvironmentVariable("PROBE_KESTREL_URL") is { Length: > 0 } url) builder.WebHost.UseUrls(url);
+var app = builder.Build();
+string events = Environment.GetEnvironmentVariable("PROBE_EVENTS") ?? Path.GetTempPath();
+
+// Streams until the client goes away, then records that RequestAborted fired.
+app.MapGet("/forever", async (HttpContext context) =>
+{
+    var aborted = context.RequestAborted;
+    aborted.Register(() => File.WriteAllText(Path.Combine(events, $"aborted-{Environment.ProcessId}-{Guid.NewGuid():N}"), context.TraceIdentifier));
+    context.Response.ContentType = "text/plain";
+    for (int tick = 0; !aborted.IsCancellationRequested; tick++)
+    {
+        await context.Response.WriteAsync($"tick {tick}\n");
+        await context.Response.Body.FlushAsync();
+        try
+        {
+            await Task.Delay(20, aborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+});
+
+// Reads the whole body as it streams in and answers with its length and digest.
+app.MapPost("/upload", async (HttpRequest request) =>
+{
+    using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    var buffer = new byte[64 * 1024];
+    long length = 0;
+    int read;
+    while ((read = await request.Body.ReadAsync(buffer)) > 0)
+    {
+        sha.AppendData(buffer, 0, read);
+        length += read;
+    }
+    return Results.Json(new { length, sha256 = Convert.ToHexStringLower(sha.GetHashAndReset()) });
+});
+
+// Answers with a chunked body and a trailer.
+app.MapGet("/trailers", async (HttpResponse response) =>
+{
+    response.DeclareTrailer("x-checksum");
+    await response.WriteAsync("body with a trailer\n");
+    await response.Body.FlushAsync();
+    if (response.SupportsTrailers()) response.AppendTrailer("x-checksum", "c0ffee");
+});
+
+// Reads a chunked body and echoes the trailer the client sent with it.
+app.MapPost("/request-trailer", async (HttpRequest request) =>
+{
+    await request.Body.CopyToAsync(Stream.Null);
+    return request.SupportsTrailers() && request.CheckTrailersAvailable() ? request.GetTrailer("x-signature").ToString() : "(none)";
+});
+
+// Where the host thinks it is: the content root and application name it took from the environment.
+app.MapGet("/host", (IWebHostEnvironment environment, HttpContext context) => new
+{
+    contentRoot = environment.ContentRootPath,
+    applicationName = environment.ApplicationName,
+    path = context.Request.Path.Value,
+    pathBase = context.Request.PathBase.Value,
+    query = context.Request.QueryString.Value,
+    connectionId = context.Connection.Id,
+    remote = context.Connection.RemoteIpAddress?.ToString(),
+    pid = Environment.ProcessId,
+});
+
+app.MapGet("/path/{**rest}", (HttpContext context) => context.Request.Path.Value);
+
+// Synchronous reads are refused unless allowed, as on Kestrel.
+app.MapPost("/sync-read", (HttpContext context) =>
+{
+    try
+    {
+        return Results.Text($"read {new StreamReader(context.Request.Body).ReadToEnd().Length}");
+    }
+    catch (InvalidOperationException e)
+    {
+        return Results.Text($"refused: {e.Message}", statusCode: 500);
+    }
+});
+
+// Ends the response early; the OnCompleted callback runs after the client has it.
+app.MapGet("/complete-early", async (HttpContext context) =>
+{
+    context.Response.OnCompleted(() =>
+    {
+        File.WriteAllText(Path.Combine(events, $"completed-{Guid.NewGuid():N}"), "done");
+        return Task.CompletedTask;
+    });
+    await context.Response.WriteAsync("complete\n");
+    await context.Response.CompleteAsync();
+});
+
+app.MapGet("/stop-host", (IHostApplicationLifetime lifetime) =>
+{
+    lifetime.StopApplication();
+    return "stopping";
+});
+
+app.MapGet("/throw", string () => throw new InvalidOperationException("probe: unhandled"));
+
+app.Run();
