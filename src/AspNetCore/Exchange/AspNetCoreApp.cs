@@ -1,5 +1,6 @@
 using AkkaGunicorn.Http.App;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using OurRequest = AkkaGunicorn.Http.App.HttpRequest;
 using OurResponse = AkkaGunicorn.Http.App.HttpResponse;
@@ -36,18 +37,10 @@ internal sealed class AspNetCoreApp<TContext>(IHttpApplication<TContext> applica
         catch (Exception e)
         {
             failure = e;
-            if (features.RequestAborted.IsCancellationRequested)
-            {
-                logger.LogDebug(e, "Connection id \"{ConnectionId}\", Request id \"{TraceIdentifier}\": the client went away before the app finished.",
-                    features.ConnectionId, features.TraceIdentifier);
-            }
-            else
-            {
-                logger.LogError(e, "Connection id \"{ConnectionId}\", Request id \"{TraceIdentifier}\": An unhandled exception was thrown by the application.",
-                    features.ConnectionId, features.TraceIdentifier);
-            }
+            Report(e, features);
+            // Kestrel's answers: the bare status of a bad request (413, 400), else a bare 500; a started response is cut off.
             if (features.HasStarted) features.Abort();
-            else features.ReplaceWithError();
+            else features.ReplaceWithError(e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         }
         try
         {
@@ -59,5 +52,18 @@ internal sealed class AspNetCoreApp<TContext>(IHttpApplication<TContext> applica
                 features.ConnectionId, features.TraceIdentifier);
         }
         application.DisposeContext(context, failure);
+    }
+
+    private void Report(Exception e, ExchangeFeatures<TContext> features)
+    {
+        if (e is BadHttpRequestException)
+            logger.LogDebug(e, "Connection id \"{ConnectionId}\", Request id \"{TraceIdentifier}\": bad request data.",
+                features.ConnectionId, features.TraceIdentifier);
+        else if (features.RequestAborted.IsCancellationRequested)
+            logger.LogDebug(e, "Connection id \"{ConnectionId}\", Request id \"{TraceIdentifier}\": the client went away before the app finished.",
+                features.ConnectionId, features.TraceIdentifier);
+        else
+            logger.LogError(e, "Connection id \"{ConnectionId}\", Request id \"{TraceIdentifier}\": An unhandled exception was thrown by the application.",
+                features.ConnectionId, features.TraceIdentifier);
     }
 }

@@ -181,13 +181,13 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         if (failures is not null) throw new AggregateException("An OnCompleted callback failed.", failures);
     }
 
-    /// <summary>An unhandled exception before the response started: Kestrel's answer is a bare 500.</summary>
-    internal void ReplaceWithError()
+    /// <summary>An exception before the response started: Kestrel's answer is the bare status (500 for the app's own).</summary>
+    internal void ReplaceWithError(int statusCode)
     {
         _responsePipe.Reset();
         _responseHeaders.Clear();
         _response.Headers.Clear();
-        _statusCode = StatusCodes.Status500InternalServerError;
+        _statusCode = statusCode;
         ReasonPhrase = null;
         _responseHeaders.ContentLength = 0;
         Commit();

@@ -11,6 +11,8 @@ public sealed class RawClient : IDisposable
 
     public RawClient(int port) => _socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
 
+    public Socket Socket => _socket;
+
     public Task SendAsync(byte[] bytes) => _socket.SendAsync(bytes, SocketFlags.None);
 
     public Task SendAsync(string text) => SendAsync(Encoding.Latin1.GetBytes(text));

@@ -33,11 +33,11 @@ public sealed class SteadyLoad : IAsyncDisposable
     /// <summary>Responses that carried Connection: close (a draining worker's).</summary>
     public long Closes => Interlocked.Read(ref _closes);
 
-    /// <summary>Starts <paramref name="clients"/> connections' worth of load on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static SteadyLoad Start(int port, int clients)
+    /// <summary>Starts <paramref name="clients"/> connections' worth of load on 127.0.0.1:<paramref name="port"/>, GETting <paramref name="path"/>.</summary>
+    public static SteadyLoad Start(int port, int clients, string path = "/load")
     {
         var load = new SteadyLoad();
-        for (int i = 0; i < clients; i++) load._clients.Add(Task.Run(() => load.RunClientAsync(port)));
+        for (int i = 0; i < clients; i++) load._clients.Add(Task.Run(() => load.RunClientAsync(port, path)));
         return load;
     }
 
@@ -69,9 +69,9 @@ public sealed class SteadyLoad : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RunClientAsync(int port)
+    private async Task RunClientAsync(int port, string path)
     {
-        var request = Encoding.ASCII.GetBytes("GET /load HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
         var buffer = new byte[65536];
         while (!_stop.IsCancellationRequested && !_noReconnect)
         {
