@@ -57,7 +57,7 @@ public sealed class AspNetCoreHost
         host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.Register(() => started.TrySetResult());
         var app = await Before(bridge.Started, exited);
         // Serve only once every hosted service has started too, as the app would see it under Kestrel.
-        await Before(started.Task.ContinueWith(_ => true, TaskScheduler.Default), exited);
+        await Before(started.Task, exited);
         return new AspNetCoreHost(host, bridge, app, exited);
     }
 
@@ -88,8 +88,18 @@ public sealed class AspNetCoreHost
     /// <summary>The result of <paramref name="step"/>, unless the Program ends first: then why it could not start.</summary>
     private static async Task<T> Before<T>(Task<T> step, Task exited)
     {
+        await Before((Task)step, exited);
+        return await step;
+    }
+
+    private static async Task Before(Task step, Task exited)
+    {
         await Task.WhenAny(step, exited);
-        if (step.IsCompleted) return await step;
+        if (step.IsCompleted)
+        {
+            await step;
+            return;
+        }
         if (exited.Exception?.GetBaseException() is { } failure)
             throw new AppHostException(AppHostError.ProgramFailed,
                 $"app: the app's Program threw {failure.GetType().Name} while starting: {failure.Message}", failure);
