@@ -56,7 +56,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private Phase _phase;
         private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen, _awaitingApp;
         private long _drained, _exchangeStarted;
-        private volatile bool _stopped;
+        private volatile bool _stopped, _abortRequested;
 
         public Logic(AppStage stage) : base(stage.Shape)
         {
@@ -275,7 +275,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             return ack.Task;
         }
 
-        void IResponseChannel.Abort() => _onAppAbort();
+        void IResponseChannel.Abort()
+        {
+            // Flagged first: an app that aborts and returns at once must not have its return finish the response.
+            _abortRequested = true;
+            _onAppAbort();
+        }
 
         /// <summary>The app ended its response before returning: finish it now, as its return would.</summary>
         private void OnAppComplete(TaskCompletionSource ack)
@@ -302,6 +307,11 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                     _awaitingApp = false;
                     AfterResponse();
                 }
+                return;
+            }
+            if (_abortRequested)
+            {
+                CompleteStage();
                 return;
             }
             var failure = task.IsFaulted ? task.Exception!.GetBaseException()
