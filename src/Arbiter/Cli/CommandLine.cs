@@ -15,7 +15,7 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
                AkkaGunicorn -c server.hocon [OPTIONS] [APP]
 
         APP is PATH/TO/Assembly.dll[:Namespace.Type], an assembly with a class implementing
-        AkkaGunicorn.Http.App.IHttpApp.
+        AkkaGunicorn.Http.App.IHttpApp, or PATH/TO/MyWebApp.dll, an ordinary ASP.NET Core app.
 
         options:
           -c, --config FILE     HOCON configuration file (every setting is in hocon/reference.conf)

@@ -146,6 +146,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
     /// <summary>The app is done: start the response if it never did and hand the rest to the connection, unflushed.</summary>
     internal async ValueTask FinishAsync()
     {
+        if (_completed) return;
         if (!_started) await StartResponseAsync();
         await TransferAsync(default);
         if (_responseTrailers.Count > 0)
