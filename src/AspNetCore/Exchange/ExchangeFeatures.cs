@@ -25,6 +25,8 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature),
     ];
 
+    private static readonly int ResponseTrailersSlot = Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature));
+
     private readonly object?[] _own = new object?[OwnTypes.Length];
     private readonly List<KeyValuePair<Type, object>> _set = new(8);
     private int _revision;
@@ -97,10 +99,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         _revision++;
         for (int i = 0; i < _own.Length; i++) _own[i] = this;
         // Trailers travel only with chunked HTTP/1.1 bodies; Kestrel offers neither feature on HTTP/1.0.
-        if (request.Version != Http.Parsing.HttpVersion.Http11)
-        {
-            _own[Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature))] = null;
-        }
+        if (request.Version != Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
         _set.Clear();
         ResetRequest(request, aborted);
         ResetResponse(response);
