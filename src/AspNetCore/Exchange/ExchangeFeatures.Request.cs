@@ -42,10 +42,7 @@ internal sealed partial class ExchangeFeatures<TContext> :
         RawTarget = request.Target;
         (Path, QueryString) = RequestTarget.Split(request.Target, request.Path, request.Query);
         _requestHeaders.Clear();
-        foreach (var (name, value) in request.Headers)
-        {
-            _requestHeaders[name] = _requestHeaders.TryGetValue(name, out var earlier) ? Microsoft.Extensions.Primitives.StringValues.Concat(earlier, value) : value;
-        }
+        HeaderCopy.Into(_requestHeaders, request.Headers);
         _requestTrailers.IsReadOnly = false;
         _requestTrailers.Clear();
         _requestTrailersAvailable = false;
@@ -114,8 +111,7 @@ internal sealed partial class ExchangeFeatures<TContext> :
     public void OnRequestBodyEnded()
     {
         if (_requestTrailersAvailable) return;
-        foreach (var (name, value) in _request.Trailers)
-            _requestTrailers[name] = _requestTrailers.TryGetValue(name, out var earlier) ? Microsoft.Extensions.Primitives.StringValues.Concat(earlier, value) : value;
+        HeaderCopy.Into(_requestTrailers, _request.Trailers);
         _requestTrailers.IsReadOnly = true;
         _requestTrailersAvailable = true;
     }

@@ -119,9 +119,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         _started = true;
         _response.StatusCode = _statusCode;
         _response.ReasonPhrase = ReasonPhrase;
-        foreach (var (name, values) in _responseHeaders)
-            foreach (var value in values)
-                if (value is not null) _response.Headers.Add(name, value);
+        HeaderCopy.Into(_response.Headers, _responseHeaders);
         _responseHeaders.IsReadOnly = true;
     }
 
@@ -149,12 +147,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         if (_completed) return;
         if (!_started) await StartResponseAsync();
         await TransferAsync(default);
-        if (_responseTrailers.Count > 0)
-        {
-            foreach (var (name, values) in _responseTrailers)
-                foreach (var value in values)
-                    if (value is not null) _response.Trailers.Add(name, value);
-        }
+        HeaderCopy.Into(_response.Trailers, _responseTrailers);
     }
 
     /// <summary>Runs the OnCompleted callbacks once the response has left, last registered first.</summary>
