@@ -12,6 +12,7 @@ using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Observability;
+using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 using Serilog;
 
@@ -31,8 +32,12 @@ public static class Program
     {
         try
         {
-            if (Environment.GetEnvironmentVariable(WorkerEnvironment.Mode) == "1") return await RunWorkerAsync();
-            return args.Length > 0 && args[0] == "ctl" ? await ControlClient.RunAsync(args[1..]) : await RunArbiterAsync(args);
+            return args switch
+            {
+                [ThisExecutable.WorkerArgument] => await RunWorkerAsync(),
+                ["ctl", .. var rest] => await ControlClient.RunAsync(rest),
+                _ => await RunArbiterAsync(args),
+            };
         }
         finally
         {
@@ -192,6 +197,17 @@ public static class Program
 
     private static async Task<int> RunWorkerAsync()
     {
+        // First of all, before anything of the app's can run: take the secrets out of the boot channel and close it.
+        WorkerSecrets secrets;
+        try
+        {
+            secrets = WorkerSecrets.Read(int.Parse(Environment.GetEnvironmentVariable(WorkerSecrets.DescriptorVariable) ?? ""));
+        }
+        catch (Exception e) when (e is FormatException or IOException or System.Runtime.Serialization.SerializationException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"Error: this process was not started by an Arbiter (no boot channel: {e.Message})");
+            return WorkerEnvironment.BootErrorExitCode;
+        }
         ServerSettings settings;
         try
         {
@@ -251,7 +267,7 @@ public static class Program
             GracefulTimeout = settings.GracefulTimeout,
             Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
             ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
-            Secret = Environment.GetEnvironmentVariable(WorkerEnvironment.Secret) ?? "",
+            Secrets = secrets,
             Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,
             LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
             ArbiterPid = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.ArbiterPid), out var arbiterPid) ? arbiterPid : 0,

@@ -10,12 +10,11 @@ namespace AkkaGunicorn.Integration.Tests;
 /// <summary>The Arbiter's decisions, fast and deterministic, with fake worker processes.</summary>
 public sealed class SupervisionTests : TestKit
 {
-    private const string Secret = "s3cret";
     private readonly FakeLauncher _launcher = new();
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private IActorRef StartArbiter(int workers, Func<WorkerPlan>? reload = null) =>
-        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(new WorkerPlan(workers, TimeSpan.FromSeconds(5)), _launcher, Secret, _exit)
+        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(new WorkerPlan(workers, TimeSpan.FromSeconds(5)), _launcher, _exit)
         {
             MinBackoff = TimeSpan.FromMilliseconds(10),
             MaxBackoff = TimeSpan.FromMilliseconds(50),
@@ -25,7 +24,7 @@ public sealed class SupervisionTests : TestKit
     /// <summary>Registers a launched worker as this test's actor, which then receives what the Arbiter tells it.</summary>
     private FakeHandle Boot(IActorRef arbiter, FakeHandle handle)
     {
-        arbiter.Tell(new Register(Secret, handle.Pid, handle.Plan.Generation), TestActor);
+        arbiter.Tell(new Register(handle.Token, handle.Pid, handle.Plan.Generation), TestActor);
         ExpectMsg<Registered>();
         return handle;
     }
@@ -117,8 +116,8 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(1);
         var first = await _launcher.NextAsync();
-        arbiter.Tell(new Register(Secret, first.Pid, 1), TestActor);
-        ExpectMsg<Registered>(m => m.Secret == Secret);
+        arbiter.Tell(new Register(first.Token, first.Pid, 1), TestActor);
+        ExpectMsg<Registered>(m => m.Token == first.Token);
         first.Exit(137);
         var second = await _launcher.NextAsync();
         Assert.NotEqual(first.Pid, second.Pid);
@@ -152,26 +151,51 @@ public sealed class SupervisionTests : TestKit
     }
 
     [Fact]
-    public async Task A_registration_with_the_wrong_secret_is_rejected()
+    public async Task A_registration_with_another_workers_token_or_pid_is_rejected()
     {
-        var arbiter = StartArbiter(1);
+        var arbiter = StartArbiter(2);
         var worker = await _launcher.NextAsync();
+        var other = await _launcher.NextAsync();
         arbiter.Tell(new Register("guess", worker.Pid, 1), TestActor);
         ExpectMsg<Rejected>();
+        arbiter.Tell(new Register(other.Token, worker.Pid, 1), TestActor);
+        ExpectMsg<Rejected>();
+        arbiter.Tell(new Register(worker.Token, 4242, 1), TestActor);
+        ExpectMsg<Rejected>();
+        // The real worker still registers.
+        Boot(arbiter, worker);
+    }
+
+    [Fact]
+    public async Task Reports_with_another_workers_token_change_nothing()
+    {
+        var plan = new WorkerPlan(2, TimeSpan.FromSeconds(5)) { MaxWorkerMemory = 100L << 20 };
+        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, _exit)));
+        var victim = Boot(arbiter, await _launcher.NextAsync());
+        var victimsProcess = LastSender;
+        var forger = Boot(arbiter, await _launcher.NextAsync());
+        // The forger knows where the victim's reports go, but not its token: a memory report, a quota and a drained
+        // message in the victim's name recycle nothing; the victim's own report does.
+        victimsProcess.Tell(Beat(forger.Token, victim.Pid, 150L << 20), TestActor);
+        victimsProcess.Tell(new QuotaReached(forger.Token, victim.Pid, 10), TestActor);
+        victimsProcess.Tell(new Drained(forger.Token, victim.Pid, 10), TestActor);
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(300)));
+        victimsProcess.Tell(Beat(victim.Token, victim.Pid, 150L << 20), TestActor);
+        Assert.NotNull(await _launcher.TryNextAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
     public async Task A_worker_over_max_worker_memory_is_replaced_first_and_then_drained()
     {
         var plan = new WorkerPlan(1, TimeSpan.FromSeconds(5)) { MaxWorkerMemory = 100L << 20 };
-        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, Secret, _exit)));
+        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, _exit)));
         var old = Boot(arbiter, await _launcher.NextAsync());
         var registered = LastSender;
         // Under the limit: nothing happens.
-        registered.Tell(Beat(old.Pid, 50L << 20), TestActor);
+        registered.Tell(Beat(old.Token, old.Pid, 50L << 20), TestActor);
         Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
         // Over it: a replacement starts, and only once it serves is the old worker told to drain.
-        registered.Tell(Beat(old.Pid, 150L << 20), TestActor);
+        registered.Tell(Beat(old.Token, old.Pid, 150L << 20), TestActor);
         var replacement = await _launcher.NextAsync();
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Boot(arbiter, replacement);
@@ -179,7 +203,7 @@ public sealed class SupervisionTests : TestKit
         Assert.False(old.Killed);
     }
 
-    private static Heartbeat Beat(int pid, long resident) => new(pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets]);
+    private static Heartbeat Beat(string token, int pid, long resident) => new(token, pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets]);
 
     private const int LatencyHistogramBuckets = AkkaGunicorn.Workers.Observability.LatencyHistogram.Buckets;
 
@@ -188,11 +212,11 @@ public sealed class SupervisionTests : TestKit
     {
         var arbiter = StartArbiter(1);
         var worker = await _launcher.NextAsync();
-        arbiter.Tell(new Register(Secret, worker.Pid, 1), TestActor);
+        arbiter.Tell(new Register(worker.Token, worker.Pid, 1), TestActor);
         ExpectMsg<Registered>();
         arbiter.Tell(new Shutdown(Graceful: true, "test"));
         var drain = ExpectMsg<Drain>();
-        Assert.Equal(Secret, drain.Secret);
+        Assert.Equal(worker.Token, drain.Token);
         Assert.Equal(5000, drain.TimeoutMs);
         worker.Exit(0);
         Assert.Equal(0, await _exit.Task.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -234,6 +258,8 @@ public sealed class SupervisionTests : TestKit
         private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Pid { get; } = pid;
+
+        public string Token { get; } = WorkerSecrets.NewToken();
 
         public Task<int> Exited => _exited.Task;
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Hosting;
 using AkkaGunicorn.Arbiter.Control;
@@ -34,7 +33,7 @@ public static class ArbiterHost
         meter.CreateObservableGauge("akkagunicorn.workers", () => Volatile.Read(ref workers), "{worker}", "Worker processes wanted.");
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
-        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        using var credentials = RunCredentials.Create();
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,8 +42,8 @@ public static class ArbiterHost
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.Services.AddAkka("arbiter", (akka, _) =>
         {
-            akka.AddHocon(ProtocolSerializer.Config, HoconAddMode.Prepend)
-                .AddHocon(WorkerHost.RemotingConfig, HoconAddMode.Prepend)
+            akka.AddHocon(PrivateRemoting.Config, HoconAddMode.Prepend)
+                .AddSetup(PrivateRemoting.Tls(credentials))
                 .AddHocon("akka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
@@ -54,8 +53,8 @@ public static class ArbiterHost
                 .WithActors((system, registry) =>
                 {
                     var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", secret, lifelineRead, board, identity);
-                    var options = new ArbiterOptions(PlanFor(settings), launcher, secret, exit)
+                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", credentials, lifelineRead, board, identity);
+                    var options = new ArbiterOptions(PlanFor(settings), launcher, exit)
                     {
                         CloseListeners = listeners.CloseDescriptors,
                         Reload = () => PlanFor(reread()),

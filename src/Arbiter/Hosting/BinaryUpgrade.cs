@@ -30,7 +30,7 @@ public sealed class BinaryUpgrade(ListenerSet listeners, IReadOnlyList<string> a
             Process successor;
             try
             {
-                successor = Process.Start(info) ?? throw new InvalidOperationException("the new Arbiter did not start");
+                successor = ThisExecutable.Start(info);
             }
             catch
             {

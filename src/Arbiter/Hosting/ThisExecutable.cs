@@ -1,10 +1,20 @@
 using System.Diagnostics;
+using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Protocol;
+using Microsoft.Win32.SafeHandles;
 
 namespace AkkaGunicorn.Arbiter.Hosting;
 
 /// <summary>How to start this same binary again: as a worker, or as the next Arbiter on an upgrade.</summary>
 public static class ThisExecutable
 {
+    /// <summary>The argument that starts the binary as a worker (it also tells a worker from an Arbiter in <c>ps</c>).</summary>
+    public const string WorkerArgument = "worker";
+
+    // A descriptor made inheritable for one child would be inherited by any other child started meanwhile: every
+    // child of this process starts under this lock.
+    private static readonly object SpawnGate = new();
+
     /// <summary>A start info for this binary; run as <c>dotnet AkkaGunicorn.dll</c>, the child needs the dll path first.</summary>
     public static ProcessStartInfo StartInfo()
     {
@@ -12,5 +22,34 @@ public static class ThisExecutable
         var info = new ProcessStartInfo(processPath) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(processPath) == "dotnet") info.ArgumentList.Add(typeof(ThisExecutable).Assembly.Location);
         return info;
+    }
+
+    /// <summary>Starts a child.</summary>
+    public static Process Start(ProcessStartInfo info)
+    {
+        lock (SpawnGate) return Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start");
+    }
+
+    /// <summary>
+    /// Starts a worker whose boot channel holds <paramref name="secrets"/>: a pipe written and closed before the child
+    /// exists, whose read end only this child inherits.
+    /// </summary>
+    public static Process StartWorker(ProcessStartInfo info, WorkerSecrets secrets)
+    {
+        var bytes = secrets.ToBytes();
+        // A pipe holds at least a page even for a user past its pipe-buffer limit: the write must never wait for a reader.
+        if (bytes.Length > 4096) throw new InvalidOperationException($"A worker's secrets take {bytes.Length} bytes, more than a pipe is sure to hold.");
+        lock (SpawnGate)
+        {
+            var (read, write) = Libc.Pipe();
+            using (var writer = new FileStream(new SafeFileHandle(write, ownsHandle: true), FileAccess.Write, bufferSize: 0))
+            {
+                writer.Write(bytes);
+            }
+            using var reader = new SafeFileHandle(read, ownsHandle: true);
+            Libc.ClearCloseOnExec(read);
+            info.Environment[WorkerSecrets.DescriptorVariable] = read.ToString();
+            return Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
+        }
     }
 }

@@ -135,7 +135,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         int number = ++_lastSlot;
         int entry = Enumerable.Range(0, int.MaxValue).First(e => _slots.All(s => s.Entry != e));
         var slot = new SlotRef(number, plan.Generation, entry);
-        var worker = WorkerProcess.Props(slot, plan, _options.Launcher, Self, _options.Secret, Hooks);
+        var worker = WorkerProcess.Props(slot, plan, _options.Launcher, Self, Hooks);
         var backoff = Backoff.OnFailure(worker, "process", _options.MinBackoff, _options.MaxBackoff, 0.2, -1)
             .WithAutoReset(TimeSpan.FromSeconds(30))
             .WithSupervisorStrategy(new OneForOneStrategy(e => e is WorkerCrashedException ? Directive.Restart : Directive.Escalate));
@@ -166,15 +166,19 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
 
     private void OnRegister(Register m)
     {
-        if (m.Secret != _options.Secret || !_processes.TryGetValue(m.Pid, out var process))
+        // The claimed process checks the token: only the worker it started holds it.
+        if (_processes.TryGetValue(m.Pid, out var process))
         {
-            Log.Warning("Refused a registration from {Path} (pid {Pid}): {Reason}", Sender.Path, m.Pid,
-                m.Secret != _options.Secret ? "wrong secret" : "not a worker of this Arbiter");
-            Sender.Tell(new Rejected("unknown worker"));
+            process.Forward(m);
             return;
         }
-        process.Tell(new WorkerRegistered(Sender));
+        Refused.Write("register", Serilog.Events.LogEventLevel.Warning, null,
+            "Refused a registration from {Path} (pid {Pid}): not a worker of this Arbiter", Sender.Path, m.Pid);
+        Sender.Tell(new Rejected(m.Token, "unknown worker"));
     }
+
+    /// <summary>Protocol messages that fail authentication: logged a few at a time, whoever floods them.</summary>
+    internal static readonly Workers.Logging.LogThrottle Refused = new(5, TimeSpan.FromMinutes(1));
 
     private void OnBooted(WorkerBooted m)
     {

@@ -5,9 +5,8 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// <summary>What the Arbiter actor is given.</summary>
 /// <param name="Plan">The first generation of workers.</param>
 /// <param name="Launcher">Starts worker processes.</param>
-/// <param name="Secret">The per-run secret workers must present.</param>
 /// <param name="Exit">Completed with the exit code when the server has stopped.</param>
-public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, string Secret, TaskCompletionSource<int> Exit)
+public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, TaskCompletionSource<int> Exit)
 {
     /// <summary>Back-off before replacing a crashed worker: the first, then doubling to the most.</summary>
     public TimeSpan MinBackoff { get; init; } = TimeSpan.FromMilliseconds(100);

@@ -13,6 +13,9 @@ public interface IWorkerHandle
     /// <summary>Its process id.</summary>
     int Pid { get; }
 
+    /// <summary>The worker's own token: every protocol message to or from it carries this.</summary>
+    string Token { get; }
+
     /// <summary>Completes with the exit code when the process has exited (128 + signal for a signal death).</summary>
     Task<int> Exited { get; }
 

@@ -40,9 +40,6 @@ public sealed record SignalWorker(int Signal);
 /// <summary>Event: a worker process was started in a slot.</summary>
 public sealed record WorkerSpawned(int Slot, int Pid);
 
-/// <summary>Event, to a WorkerProcess: its process registered over Akka.Remote as <paramref name="Worker"/>.</summary>
-public sealed record WorkerRegistered(IActorRef Worker);
-
 /// <summary>Event: a worker registered and serves.</summary>
 public sealed record WorkerBooted(int Slot, int Pid);
 

@@ -3,28 +3,31 @@ using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 
 namespace AkkaGunicorn.Arbiter.Supervision;
 
 /// <summary>
-/// Starts workers as the same binary in worker mode. They inherit the listening sockets and the lifeline
-/// pipe's read end as descriptors, and learn everything else from their environment.
+/// Starts workers as the same binary in worker mode. They inherit the listening sockets and the lifeline pipe's read
+/// end as descriptors, get their secrets (a token of their own and the run's credentials) through a boot channel of
+/// their own, and learn everything else from their environment.
 /// </summary>
-public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, string secret,
+public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, RunCredentials credentials,
     int lifelineDescriptor, LoadBoardFile board, WorkerIdentity? identity) : IWorkerLauncher
 {
+    private readonly byte[] _credentials = credentials.Export();
+
     /// <inheritdoc />
     public IWorkerHandle Launch(WorkerPlan plan, SlotRef slot)
     {
         var info = ThisExecutable.StartInfo();
-        info.Environment[WorkerEnvironment.Mode] = "1";
+        info.ArgumentList.Add(ThisExecutable.WorkerArgument);
         foreach (var (name, value) in plan.RuntimeEnvironment) info.Environment.TryAdd(name, value);
         // Socket completions in a worker only post a message to a stage's actor: run them on the epoll thread
         // rather than paying a thread-pool hop before the actor's own.
         info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
         info.Environment[WorkerEnvironment.Arbiter] = arbiterPath;
-        info.Environment[WorkerEnvironment.Secret] = secret;
         info.Environment[WorkerEnvironment.Generation] = plan.Generation.ToString();
         info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
         info.Environment[WorkerEnvironment.Config] = plan.Configuration;
@@ -34,8 +37,9 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment[LoadBoard.EntryVariable] = slot.Entry.ToString();
         info.Environment[WorkerEnvironment.ArbiterPid] = Environment.ProcessId.ToString();
         info.Environment[WorkerEnvironment.Age] = slot.Number.ToString();
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
-        var handle = new Handle(process);
+        var token = WorkerSecrets.NewToken();
+        var process = ThisExecutable.StartWorker(info, new WorkerSecrets(token, _credentials));
+        var handle = new Handle(process, token);
         // A dead worker's entry must not hold its siblings back, nor confuse the next worker given it.
         handle.Exited.ContinueWith(_ => board.Board.Clear(slot.Entry), TaskScheduler.Default);
         return handle;
@@ -45,14 +49,17 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
     {
         private readonly Process _process;
 
-        public Handle(Process process)
+        public Handle(Process process, string token)
         {
             _process = process;
+            Token = token;
             Pid = process.Id;
             Exited = WaitAsync(process);
         }
 
         public int Pid { get; }
+
+        public string Token { get; }
 
         public Task<int> Exited { get; }
 

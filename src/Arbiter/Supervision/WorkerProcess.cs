@@ -22,7 +22,6 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private readonly ArbiterHooks _hooks;
     private readonly IWorkerLauncher _launcher;
     private readonly IActorRef _arbiter;
-    private readonly string _secret;
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerProcess>();
     private IWorkerHandle? _process;
     private IActorRef? _worker;
@@ -37,11 +36,11 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret, ArbiterHooks hooks) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, secret, hooks));
+    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, ArbiterHooks hooks) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, hooks));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, string secret, ArbiterHooks hooks)
+    public WorkerProcess(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, ArbiterHooks hooks)
     {
         _hooks = hooks;
         _slotRef = slot;
@@ -49,16 +48,20 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         _plan = plan;
         _launcher = launcher;
         _arbiter = arbiter;
-        _secret = secret;
 
-        Receive<WorkerRegistered>(m =>
+        // Every protocol message must carry this worker's token; a peer without it is logged and ignored.
+        Receive<Register>(m => !Authentic(m, m.Token), m => Sender.Tell(new Rejected(m.Token, "unknown worker")));
+        Receive<Heartbeat>(m => !Authentic(m, m.Token), _ => { });
+        Receive<Drained>(m => !Authentic(m, m.Token), _ => { });
+        Receive<QuotaReached>(m => !Authentic(m, m.Token), _ => { });
+        Receive<Register>(_ =>
         {
-            _worker = m.Worker;
-            _worker.Tell(new Registered(_secret));
+            _worker = Sender;
+            _worker.Tell(new Registered(_process!.Token));
             _lastHeard = DateTime.UtcNow;
             if (_retiring)
             {
-                _worker.Tell(new Drain(_secret, "retiring", 0));
+                _worker.Tell(new Drain(_process.Token, "retiring", 0));
                 return;
             }
             _booted = DateTime.UtcNow;
@@ -127,6 +130,14 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         if (_process is not null && !_exited) _process.Kill();
     }
 
+    private bool Authentic(object message, string token)
+    {
+        if (_process is not null && WorkerSecrets.SameToken(token, _process.Token)) return true;
+        ArbiterActor.Refused.Write("token", Serilog.Events.LogEventLevel.Warning, null,
+            "Ignored a {Message} for worker (pid:{Pid}) from {Path}: wrong token", message.GetType().Name, _process?.Pid, Sender.Path);
+        return false;
+    }
+
     private void Retire(RetireWorker m)
     {
         _retiring = true;
@@ -136,7 +147,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             _process!.Kill();
             return;
         }
-        _worker.Tell(new Drain(_secret, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
+        _worker.Tell(new Drain(_process!.Token, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
         Timers.StartSingleTimer(RetireTimer, new RetireDeadlinePassed(), m.Timeout + TimeSpan.FromSeconds(2));
     }
 

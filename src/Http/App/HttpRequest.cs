@@ -75,8 +75,11 @@ public sealed class HttpRequest
         string query = question >= 0 ? rest[(question + 1)..] : "";
         if (question >= 0) rest = rest[..question];
         int colon = rest.IndexOf(':');
-        if (colon > 0 && char.IsAsciiLetter(rest[0]) && rest.AsSpan(0, colon).IndexOfAnyExcept(SchemeChars) < 0) rest = rest[(colon + 1)..];
-        if (rest.StartsWith("//", StringComparison.Ordinal))
+        // Only an absolute-form target has an authority: in origin form ("//x", "///x") a leading "//" is part
+        // of the path, as Gunicorn gives it to the app.
+        bool absolute = colon > 0 && char.IsAsciiLetter(rest[0]) && rest.AsSpan(0, colon).IndexOfAnyExcept(SchemeChars) < 0;
+        if (absolute) rest = rest[(colon + 1)..];
+        if (absolute && rest.StartsWith("//", StringComparison.Ordinal))
         {
             int slash = rest.IndexOf('/', 2);
             rest = slash >= 0 ? rest[slash..] : "";

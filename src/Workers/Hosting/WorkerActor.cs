@@ -14,8 +14,8 @@ namespace AkkaGunicorn.Workers.Hosting;
 
 /// <summary>
 /// The worker's side of the protocol. It registers with the Arbiter, then starts the accept stream
-/// (one fused graph per connection), heartbeats, and obeys Drain. It watches the Arbiter and exits
-/// when the Arbiter is gone, so a worker never outlives it.
+/// (one fused graph per connection), heartbeats, and obeys Drain. It obeys only messages that carry its own
+/// token. (It does not watch the Arbiter over remoting: its lifeline pipe ends the process when the Arbiter is gone.)
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
@@ -31,6 +31,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
     private readonly DateTime _registerDeadline;
     private IActorRef? _arbiter;
+    private readonly string _token;
     private readonly AcceptSwitch _accepting = new();
     private DateTime _drainDeadline;
 
@@ -61,6 +62,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _materializer = materializer;
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
+        _token = options.Secrets.Token;
         Registering();
     }
 
@@ -77,14 +79,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
                 return;
             }
-            Context.ActorSelection(_options.ArbiterPath).Tell(new Register(_options.Secret, Environment.ProcessId, _options.Generation));
+            // A plain reference by path, not an actor selection: the Arbiter accepts no selections from peers.
+            var arbiter = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(_options.ArbiterPath);
+            arbiter.Tell(new Register(_token, Environment.ProcessId, _options.Generation));
             Timers.StartSingleTimer(RegisterTimer, new RetryRegistration(), TimeSpan.FromSeconds(1));
         });
-        Receive<Registered>(m => m.Secret == _options.Secret, _ =>
+        Receive<Registered>(m => Mine(m.Token), _ =>
         {
             Timers.Cancel(RegisterTimer);
             _arbiter = Sender;
-            Context.Watch(_arbiter);
             if (_options.MaxRequests > 0)
             {
                 var self = Self;
@@ -94,7 +97,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.HeartbeatInterval);
             Become(Serving);
         });
-        Receive<Rejected>(m =>
+        Receive<Rejected>(m => Mine(m.Token), m =>
         {
             Log.Error("The Arbiter rejected this worker: {0}", m.Reason);
             _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
@@ -106,15 +109,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
-            _arbiter!.Tell(new Heartbeat(Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet,
+            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet,
                 _stats.StatusClasses(), _stats.Latency()));
         });
         Receive<QuotaHit>(_ =>
         {
             Log.Information("Autorestarting worker after {Served} requests (max_requests)", _state.RequestsServed);
-            _arbiter!.Tell(new QuotaReached(Environment.ProcessId, _state.RequestsServed));
+            _arbiter!.Tell(new QuotaReached(_token, Environment.ProcessId, _state.RequestsServed));
         });
-        Receive<Drain>(m => m.Secret == _options.Secret, m =>
+        Receive<Drain>(m => Mine(m.Token), m =>
         {
             Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
             _state.BeginDraining();
@@ -136,15 +139,19 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             if (_state.OpenConnections > 0 && DateTime.UtcNow < _drainDeadline) return;
             if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
-            _arbiter!.Tell(new Drained(Environment.ProcessId, _state.RequestsServed));
-            _exit.TrySetResult(0);
-        });
-        Receive<Terminated>(t => t.ActorRef.Equals(_arbiter), _ =>
-        {
-            Log.Warning("The Arbiter is gone; exiting");
+            _arbiter!.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
             _exit.TrySetResult(0);
         });
     }
+
+    private bool Mine(string token)
+    {
+        if (WorkerSecrets.SameToken(token, _token)) return true;
+        Refused.Write("token", Serilog.Events.LogEventLevel.Warning, null, "Ignored a message from {Path}: wrong token", Sender.Path);
+        return false;
+    }
+
+    private static readonly Logging.LogThrottle Refused = new(5, TimeSpan.FromMinutes(1));
 
     private void StartAccepting()
     {

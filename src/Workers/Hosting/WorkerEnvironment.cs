@@ -3,14 +3,8 @@ namespace AkkaGunicorn.Workers.Hosting;
 /// <summary>The environment variables through which the Arbiter tells a worker process who it is.</summary>
 public static class WorkerEnvironment
 {
-    /// <summary>Set to "1" in a worker process.</summary>
-    public const string Mode = "AKKAGUNICORN_WORKER";
-
     /// <summary>The Arbiter actor's remote path.</summary>
     public const string Arbiter = "AKKAGUNICORN_ARBITER";
-
-    /// <summary>The per-run secret.</summary>
-    public const string Secret = "AKKAGUNICORN_SECRET";
 
     /// <summary>The configuration generation.</summary>
     public const string Generation = "AKKAGUNICORN_GENERATION";

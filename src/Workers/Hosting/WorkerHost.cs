@@ -19,18 +19,9 @@ namespace AkkaGunicorn.Workers.Hosting;
 /// <summary>Runs a worker process from boot to exit and returns its exit code.</summary>
 public static class WorkerHost
 {
-    /// <summary>Remoting on loopback only, on an ephemeral port: the Arbiter and its workers find each other through the environment.</summary>
-    public const string RemotingConfig = """
-        akka.actor.provider = remote
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.remote.log-remote-lifecycle-events = off
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        """;
-
-    /// <summary>The worker's Akka configuration: remoting on loopback, an ephemeral port, our serializer and logger.</summary>
+    /// <summary>The worker's Akka configuration: private remoting, our logger, connection graphs on the thread pool.</summary>
     public static Config AkkaConfig => ConfigurationFactory.ParseString($$"""
-        {{RemotingConfig}}
+        {{PrivateRemoting.Config}}
         akka.log-dead-letters = off
         akka.log-dead-letters-during-shutdown = off
         # Connection graphs run as actors on the default dispatcher: hand them straight to the .NET thread pool.
@@ -39,7 +30,6 @@ public static class WorkerHost
         akka.stream.materializer.dispatcher = "akka.actor.default-dispatcher"
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
         {{SerilogAkkaLogger.Config}}
-        {{ProtocolSerializer.Config}}
         """);
 
     /// <summary>Boots the worker, serves until told to stop or orphaned, and returns the exit code.</summary>
@@ -100,7 +90,8 @@ public static class WorkerHost
             return WorkerEnvironment.BootErrorExitCode;
         }
 
-        var system = ActorSystem.Create("worker", AkkaConfig);
+        using var credentials = RunCredentials.Import(options.Secrets.Credentials);
+        var system = ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(AkkaConfig).And(PrivateRemoting.Tls(credentials)));
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
         using var board = options.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;
@@ -123,7 +114,7 @@ public static class WorkerHost
             // The app stopped its own host (StopApplication, a failed background service): drain, then let the host finish.
             aspNet.StopServing = async cancel =>
             {
-                worker.Tell(new Drain(options.Secret, "the app stopped its host", (long)options.GracefulTimeout.TotalMilliseconds));
+                worker.Tell(new Drain(options.Secrets.Token, "the app stopped its host", (long)options.GracefulTimeout.TotalMilliseconds));
                 await exit.Task.WaitAsync(cancel).ContinueWith(_ => { }, TaskScheduler.Default);
             };
         }
@@ -138,7 +129,7 @@ public static class WorkerHost
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            worker.Tell(new Drain(options.Secret, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
+            worker.Tell(new Drain(options.Secrets.Token, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
         });
         int code = await exit.Task;
         if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.GracefulTimeout);

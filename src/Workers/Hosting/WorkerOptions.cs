@@ -22,8 +22,8 @@ public sealed record WorkerOptions
     /// <summary>The Arbiter actor's remote path.</summary>
     public required string ArbiterPath { get; init; }
 
-    /// <summary>The per-run secret.</summary>
-    public required string Secret { get; init; }
+    /// <summary>The worker's token and the run's credentials, read from its boot channel.</summary>
+    public required Protocol.WorkerSecrets Secrets { get; init; }
 
     /// <summary>The configuration generation.</summary>
     public int Generation { get; init; }

@@ -1,14 +1,20 @@
+using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 
 namespace AkkaGunicorn.Workers.Protocol;
 
 /// <summary>
-/// A compact binary serializer for the Arbiter–worker protocol. Each message has a short, stable
-/// manifest; fields are written in order, so a later version may append fields and read old ones.
+/// A compact binary serializer for the Arbiter–worker protocol: the only serializer that builds objects from a peer's
+/// bytes (<see cref="PrivateRemoting"/> closes every other). Each message has a short, stable manifest; fields are
+/// written in order, so a later version may append fields and read old ones. Reading bounds every length by the
+/// bytes left in the frame.
 /// </summary>
 public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
+    /// <summary>This serializer's identifier.</summary>
+    public const int Id = 5411;
+
     /// <summary>The HOCON that binds the protocol's messages to this serializer.</summary>
     public const string Config = """
         akka.actor.serializers.akkagunicorn = "AkkaGunicorn.Workers.Protocol.ProtocolSerializer, AkkaGunicorn.Workers"
@@ -24,7 +30,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         """;
 
     /// <inheritdoc />
-    public override int Identifier => 5411;
+    public override int Identifier => Id;
 
     /// <inheritdoc />
     public override string Manifest(object o) => o switch
@@ -47,17 +53,17 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         {
             switch (obj)
             {
-                case Register m: w.Write(m.Secret); w.Write(m.Pid); w.Write(m.Generation); break;
-                case Registered m: w.Write(m.Secret); break;
-                case Rejected m: w.Write(m.Reason); break;
+                case Register m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Generation); break;
+                case Registered m: w.Write(m.Token); break;
+                case Rejected m: w.Write(m.Token); w.Write(m.Reason); break;
                 case Heartbeat m:
-                    w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes);
+                    w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes);
                     WriteArray(w, m.StatusClasses);
                     WriteArray(w, m.Latency);
                     break;
-                case Drain m: w.Write(m.Secret); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
-                case Drained m: w.Write(m.Pid); w.Write(m.Served); break;
-                case QuotaReached m: w.Write(m.Pid); w.Write(m.Served); break;
+                case Drain m: w.Write(m.Token); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
+                case Drained m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); break;
+                case QuotaReached m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); break;
                 default: throw new ArgumentException($"Not a protocol message: {obj.GetType()}");
             }
         }
@@ -70,27 +76,21 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         foreach (var value in values) w.Write(value);
     }
 
-    private static long[] ReadArray(BinaryReader r)
-    {
-        var values = new long[r.ReadInt32()];
-        for (int i = 0; i < values.Length; i++) values[i] = r.ReadInt64();
-        return values;
-    }
-
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes));
+        var r = new FrameReader(bytes);
         return manifest switch
         {
             "reg" => new Register(r.ReadString(), r.ReadInt32(), r.ReadInt32()),
             "ok" => new Registered(r.ReadString()),
-            "rej" => new Rejected(r.ReadString()),
-            "hb" => new Heartbeat(r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), ReadArray(r), ReadArray(r)),
+            "rej" => new Rejected(r.ReadString(), r.ReadString()),
+            "hb" => new Heartbeat(r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
+                r.ReadInt64Array(), r.ReadInt64Array()),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadBoolean()),
-            "drained" => new Drained(r.ReadInt32(), r.ReadInt64()),
-            "quota" => new QuotaReached(r.ReadInt32(), r.ReadInt64()),
-            _ => throw new System.Runtime.Serialization.SerializationException($"Unknown protocol manifest '{manifest}'."),
+            "drained" => new Drained(r.ReadString(), r.ReadInt32(), r.ReadInt64()),
+            "quota" => new QuotaReached(r.ReadString(), r.ReadInt32(), r.ReadInt64()),
+            _ => throw new SerializationException($"Unknown protocol manifest '{manifest}'."),
         };
     }
 }
