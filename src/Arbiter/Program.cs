@@ -132,6 +132,16 @@ public static class Program
             Log.Fatal(e, "Exception in on_starting hook; not starting");
             return ConfigErrorExitCode;
         }
+        string? controlPath = null;
+        try
+        {
+            if (settings.ControlSocket is { } configured) controlPath = ControlSocketPath.Prepare(configured, settings.ProcName);
+        }
+        catch (ConfigException e)
+        {
+            Console.Error.WriteLine($"Error: {e.Message}");
+            return ConfigErrorExitCode;
+        }
         KernelLimits.Check(settings);
         ListenerSet listeners;
         var inherited = InheritedSockets.Take();
@@ -157,7 +167,8 @@ public static class Program
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
-            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd);
+            var control = controlPath is null ? null : new ControlEndpoint(controlPath, settings.ControlSocketMode, TakeOver: inherited?.Origin == SocketOrigin.Upgrade);
+            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control);
             hooks.OnExit();
             return code;
         }

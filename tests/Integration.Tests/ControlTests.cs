@@ -18,18 +18,7 @@ public sealed class ControlTests(ITestOutputHelper output) : IDisposable
     private Task<ServerProcess> StartAsync(int workers) =>
         ServerProcess.StartServingAsync(["--workers", workers.ToString(), "--control-socket", _socket, Paths.Fragile], workers, output);
 
-    /// <summary>Runs <c>AkkaGunicorn.dll ctl -s SOCKET -j COMMAND</c> and parses its answer.</summary>
-    private async Task<(int Code, JsonObject Answer)> CtlAsync(string command)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Paths.Server, "ctl", "-s", _socket, "-j" }.Concat(command.Split(' '))) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(150));
-        output.WriteLine($"ctl {command} → {process.ExitCode}: {await stdout}{await stderr}");
-        return (process.ExitCode, JsonNode.Parse(await stdout)!.AsObject());
-    }
+    private Task<(int Code, JsonObject Answer)> CtlAsync(string command) => Ctl.RunAsync(_socket, command, output);
 
     private static List<int> Pids(JsonObject workers) => workers["workers"]!.AsArray().Select(w => (int)w!["pid"]!).Order().ToList();
 

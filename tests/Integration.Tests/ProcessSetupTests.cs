@@ -46,6 +46,11 @@ public sealed class ProcessSetupTests(ITestOutputHelper output) : IDisposable
         Assert.Matches(@"Uid:\s+65534\s+65534\s+65534", worker);
         Assert.Matches(@"Gid:\s+65534\s+65534\s+65534", worker);
         Assert.Matches(@"Uid:\s+0\s", File.ReadAllText($"/proc/{server.Pid}/status"));
+        // Having changed its user, the worker is undumpable: other processes of that user cannot read its environment.
+        var peek = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "cat", $"/proc/{server.WorkerPids[0]}/environ"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        await peek.WaitForExitAsync();
+        Assert.NotEqual(0, peek.ExitCode);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         Assert.Equal($"pid {server.WorkerPids[0]}", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/"));
     }

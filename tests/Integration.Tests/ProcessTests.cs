@@ -176,7 +176,7 @@ public sealed class ProcessTests(ITestOutputHelper output)
         await using (var second = ServerProcess.Start(["--bind", "127.0.0.1:0", "--pidfile", pidfile, Paths.Hello]))
         {
             Assert.Equal(1, await second.WaitForExitAsync());
-            Assert.Contains(second.Lines, l => l.Contains($"belongs to a running process (pid {server.Pid})"));
+            Assert.Contains(second.Lines, l => l.Contains($"belongs to a running AkkaGunicorn Arbiter (pid {server.Pid})"));
         }
         server.Signal(Posix.SIGTERM);
         Assert.Equal(0, await server.WaitForExitAsync());

@@ -12,7 +12,8 @@ public sealed class UpgradeTests(ITestOutputHelper output)
     public async Task Usr2_then_winch_and_term_hand_over_under_load_without_failing_a_request()
     {
         var pidfile = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.pid");
-        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--pidfile", pidfile);
+        var control = Path.Combine(Path.GetTempPath(), $"ag-{Guid.NewGuid():N}.ctl");
+        await using var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--pidfile", pidfile, "--control-socket", control);
         int old = server.Pid, successor = 0;
         await using var load = SteadyLoad.Start(server.Port, clients: 6);
         try
@@ -39,6 +40,8 @@ public sealed class UpgradeTests(ITestOutputHelper output)
             Assert.Equal(0, load.Failures);
             Assert.False(File.Exists(pidfile + ".oldbin"));
             Assert.Equal(successor.ToString(), File.ReadAllText(pidfile).Trim());
+            // The control socket went over to the successor with the rest, and the old Arbiter left it in place.
+            Assert.Equal(successor, (int)(await Ctl.RunAsync(control, "show all", output)).Answer["arbiter"]!["pid"]!);
         }
         finally
         {
@@ -48,6 +51,7 @@ public sealed class UpgradeTests(ITestOutputHelper output)
                 if (!await Posix.WaitGoneAsync(successor, TimeSpan.FromSeconds(30))) Posix.Kill(successor, Posix.SIGKILL);
             }
             File.Delete(pidfile);
+            File.Delete(control);
         }
     }
 

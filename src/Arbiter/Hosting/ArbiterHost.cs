@@ -26,7 +26,7 @@ public static class ArbiterHost
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
-        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd)
+        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd, ControlEndpoint? controlEndpoint)
     {
         using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.MeterName);
         int workers = settings.Workers;
@@ -79,8 +79,8 @@ public static class ArbiterHost
         await host.StartAsync();
         var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
         using var signals = new SignalBridge(arbiterRef);
-        await using var control = settings.ControlSocket is { } controlPath
-            ? ControlServer.Start(controlPath, await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>())
+        await using var control = controlEndpoint is { } endpoint
+            ? ControlServer.Start(endpoint.Path, await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>(), endpoint.Mode, endpoint.TakeOver)
             : null;
         using var watcher = settings.Reload
             ? new AppWatcher(Path.GetDirectoryName(AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath)!, settings.ReloadExtraFiles, arbiterRef)
@@ -99,6 +99,7 @@ public static class ArbiterHost
     public static WorkerPlan PlanFor(ServerSettings settings) => new(settings.Workers, settings.GracefulTimeout)
     {
         Timeout = settings.Timeout,
+        MaxWorkers = settings.MaxWorkers,
         MaxWorkerMemory = settings.MaxWorkerMemory,
         Strategy = Enum.Parse<ReloadStrategy>(settings.ReloadStrategy, ignoreCase: true),
         Configuration = SettingsLoader.ToHocon(settings),

@@ -4,9 +4,9 @@ using AkkaGunicorn.Workers.Balance;
 namespace AkkaGunicorn.Arbiter.Hosting;
 
 /// <summary>
-/// The Arbiter's load board: a file in shared memory (/dev/shm when there is one) that is unlinked as soon as it is
-/// open. Workers inherit its descriptor, so it needs no name, no permissions for a worker that runs as another
-/// user, and no clean-up: it is gone when the last process holding it is, SIGKILL included.
+/// The Arbiter's load board: an anonymous file in memory (memfd) that never has a name, so no other process can
+/// open it, not even for an instant. Workers inherit its descriptor, so it needs no permissions for a worker that runs
+/// as another user, and no clean-up: it is gone when the last process holding it is, SIGKILL included.
 /// </summary>
 public sealed class LoadBoardFile : IDisposable
 {
@@ -27,14 +27,8 @@ public sealed class LoadBoardFile : IDisposable
     public LoadBoard Board { get; }
 
     /// <summary>Creates an anonymous board file.</summary>
-    public static LoadBoardFile Create()
-    {
-        var directory = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        var path = Path.Combine(directory, $"akkagunicorn-{Environment.ProcessId}-{Guid.NewGuid():N}.board");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite);
-        File.Delete(path);
-        return new LoadBoardFile(file);
-    }
+    public static LoadBoardFile Create() =>
+        new(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(Libc.MemoryFile("akkagunicorn-board"), ownsHandle: true), FileAccess.ReadWrite));
 
     /// <inheritdoc />
     public void Dispose()

@@ -17,6 +17,17 @@ internal static partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int memfd_create(string name, uint flags);
+
+    /// <summary>An anonymous, close-on-exec file in memory (memfd_create): it has no path anyone could open.</summary>
+    public static int MemoryFile(string name)
+    {
+        const uint MFD_CLOEXEC = 1;
+        int fd = memfd_create(name, MFD_CLOEXEC);
+        return fd >= 0 ? fd : throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false if the process is gone.</summary>
     public static bool Kill(int pid, int signal) => kill(pid, signal) == 0;
 

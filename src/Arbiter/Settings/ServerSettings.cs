@@ -98,8 +98,14 @@ public sealed record ServerSettings
     /// <summary>DogStatsD tags, or "".</summary>
     public string DogstatsdTags => (string)Values["dogstatsd_tags"];
 
-    /// <summary>The control socket path, or null when disabled.</summary>
-    public string? ControlSocket => Bool("control_socket_disable") ? null : Path.GetFullPath((string)Values["control_socket"]);
+    /// <summary>The configured control socket path ("" for the default place), or null when disabled.</summary>
+    public string? ControlSocket => Bool("control_socket_disable") ? null : (string)Values["control_socket"];
+
+    /// <summary>The control socket's permissions.</summary>
+    public UnixFileMode ControlSocketMode => (UnixFileMode)Convert.ToInt32(((string)Values["control_socket_mode"]).Replace("0o", "", StringComparison.OrdinalIgnoreCase), 8);
+
+    /// <summary>The most workers scaling may reach.</summary>
+    public int MaxWorkers => Math.Max(Int("max_workers"), Workers);
 
     /// <summary>Log level name.</summary>
     public string LogLevel => (string)Values["loglevel"];

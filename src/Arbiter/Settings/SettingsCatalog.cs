@@ -9,6 +9,8 @@ public static class SettingsCatalog
         new("bind", SettingKind.List, ["-b", "--bind"]),
         // Gunicorn's rule of thumb: two workers per core plus one.
         new("workers", SettingKind.Integer, ["-w", "--workers"], 1, 1024, Auto: () => 2L * Environment.ProcessorCount + 1),
+        // A ceiling for TTIN and "worker add": by default 8 per CPU, or workers if that is more.
+        new("max_workers", SettingKind.Integer, ["--max-workers"], 1, 1024, Auto: () => 8L * Environment.ProcessorCount),
         new("worker_connections", SettingKind.Integer, ["--worker-connections"], 1, 1_000_000),
         new("backlog", SettingKind.Integer, ["--backlog"], 1, 65535),
         new("reuse_port", SettingKind.Boolean, ["--reuse-port"]),
@@ -31,6 +33,7 @@ public static class SettingsCatalog
         new("statsd_prefix", SettingKind.Text, ["--statsd-prefix"]),
         new("dogstatsd_tags", SettingKind.Text, ["--dogstatsd-tags"]),
         new("control_socket", SettingKind.Text, ["--control-socket"]),
+        new("control_socket_mode", SettingKind.Text, ["--control-socket-mode"]),
         new("control_socket_disable", SettingKind.Boolean, ["--no-control-socket", "--control-socket-disable"]),
         new("loglevel", SettingKind.Choice, ["--log-level", "--loglevel"], Choices: ["debug", "info", "warning", "error", "critical"]),
         new("proxy_protocol", SettingKind.Boolean, ["--proxy-protocol"]),

@@ -82,7 +82,18 @@ public static class SettingsLoader
         if ((string)values["dogstatsd_tags"] is { Length: > 0 } tags && tags.Split(',').Any(t => t.Trim().Length == 0))
             throw new ConfigException("dogstatsd_tags", tags, "expected comma-separated tags such as env:prod,service:api");
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
+        if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
+        CheckControlSocketMode((string)values["control_socket_mode"]);
         return settings;
+    }
+
+    private static void CheckControlSocketMode(string mode)
+    {
+        var digits = mode.StartsWith("0o", StringComparison.OrdinalIgnoreCase) ? mode[2..] : mode;
+        int value = digits.Length is > 0 and <= 4 && digits.All(c => c is >= '0' and <= '7') ? Convert.ToInt32(digits, 8) : -1;
+        // Connecting needs write permission: the owner must have it, and nobody beyond the group may.
+        if (value < 0 || (value & 0b110_000_000) != 0b110_000_000 || (value & 0b111_000_000_111) != 0)
+            throw new ConfigException("control_socket_mode", mode, "expected an octal mode that gives the owner rw and others nothing, such as 600 or 660");
     }
 
     private static void CheckIpList(Dictionary<string, object> values, string key)

@@ -225,6 +225,13 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         }
         var started = new List<int>();
         var retired = new List<(int, int?)>();
+        if (m.Delta > 0 && _desired + m.Delta > _plan.MaxWorkers)
+        {
+            Log.Warning("{Signal} refused: {Count} workers would exceed max_workers ({Max})", m.Delta == 1 ? "TTIN" : $"adding {m.Delta} workers",
+                _desired + m.Delta, _plan.MaxWorkers);
+            Sender.Tell(new ScaleAnswer([], [], $"{_desired + m.Delta} workers would exceed max_workers ({_plan.MaxWorkers})"));
+            return;
+        }
         if (m.Delta > 0)
         {
             SetDesired(_desired + m.Delta);

@@ -21,6 +21,9 @@ public sealed record WorkerPlan(int Workers, TimeSpan GracefulTimeout)
     /// <summary>The configuration generation: 1 at start, one more per reload.</summary>
     public int Generation { get; init; } = 1;
 
+    /// <summary>The most workers scaling up (TTIN, <c>worker add</c>) may reach.</summary>
+    public int MaxWorkers { get; init; } = 1024;
+
     /// <summary>How long a worker may go without a heartbeat before it is aborted; zero disables the check.</summary>
     public TimeSpan Timeout { get; init; }
 

@@ -130,3 +130,16 @@ public sealed class ClosedSystemMessageSerializer : ClosedSerializer
     /// <inheritdoc />
     public override int Identifier => 22;
 }
+
+/// <summary>Closes Akka.Streams' stream-reference serializer (id 30): the protocol sends no streams.</summary>
+public sealed class ClosedStreamRefSerializer : ClosedSerializer
+{
+    /// <summary>Created by Akka.</summary>
+    public ClosedStreamRefSerializer(ExtendedActorSystem system) : base(system) { }
+
+    /// <summary>Created by Akka, where the name has settings.</summary>
+    public ClosedStreamRefSerializer(ExtendedActorSystem system, Config _) : base(system) { }
+
+    /// <inheritdoc />
+    public override int Identifier => 30;
+}

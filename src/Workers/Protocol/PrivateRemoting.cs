@@ -30,6 +30,7 @@ public static class PrivateRemoting
           akka-misc = "AkkaGunicorn.Workers.Protocol.ClosedMiscSerializer, AkkaGunicorn.Workers"
           primitive = "AkkaGunicorn.Workers.Protocol.ClosedPrimitiveSerializer, AkkaGunicorn.Workers"
           akka-system-msg = "AkkaGunicorn.Workers.Protocol.ClosedSystemMessageSerializer, AkkaGunicorn.Workers"
+          akka-stream-ref = "AkkaGunicorn.Workers.Protocol.ClosedStreamRefSerializer, AkkaGunicorn.Workers"
         }
         {{ProtocolSerializer.Config}}
         """;

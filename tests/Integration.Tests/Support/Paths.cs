@@ -19,6 +19,8 @@ public static class Paths
 
     public static string AspNetProbe => Built("tests/Apps/AspNetProbe", "AspNetProbe.dll");
 
+    public static string Intruder => Built("tests/Apps/Intruder", "Intruder.dll");
+
     private static string Built(string project, string dll)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", dll);
