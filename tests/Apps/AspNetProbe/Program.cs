@@ -20,7 +20,7 @@ string events = Environment.GetEnvironmentVariable("PROBE_EVENTS") ?? Path.GetTe
 app.MapGet("/forever", async (HttpContext context) =>
 {
     var aborted = context.RequestAborted;
-    aborted.Register(() => File.WriteAllText(Path.Combine(events, $"aborted-{Environment.ProcessId}-{Guid.NewGuid():N}"), context.TraceIdentifier));
+    aborted.Register(() => Record($"aborted-{Environment.ProcessId}-{Guid.NewGuid():N}", context.TraceIdentifier));
     context.Response.ContentType = "text/plain";
     for (int tick = 0; !aborted.IsCancellationRequested; tick++)
     {
@@ -100,7 +100,7 @@ app.MapGet("/complete-early", async (HttpContext context) =>
 {
     context.Response.OnCompleted(() =>
     {
-        File.WriteAllText(Path.Combine(events, $"completed-{Guid.NewGuid():N}"), "done");
+        Record($"completed-{Guid.NewGuid():N}", "done");
         return Task.CompletedTask;
     });
     await context.Response.WriteAsync("complete\n");
@@ -116,3 +116,11 @@ app.MapGet("/stop-host", (IHostApplicationLifetime lifetime) =>
 app.MapGet("/throw", string () => throw new InvalidOperationException("probe: unhandled"));
 
 app.Run();
+
+// An event file appears whole: written under another name, then renamed, so a watcher never reads it half-written.
+void Record(string name, string content)
+{
+    var staging = Path.Combine(events, $".{name}");
+    File.WriteAllText(staging, content);
+    File.Move(staging, Path.Combine(events, name));
+}

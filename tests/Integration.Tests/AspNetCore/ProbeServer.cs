@@ -27,6 +27,7 @@ public sealed class ProbeServer : IAsyncLifetime
         using var watcher = new FileSystemWatcher(Events) { EnableRaisingEvents = true };
         var appeared = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.Created += (_, _) => appeared.TrySetResult();
+        watcher.Renamed += (_, _) => appeared.TrySetResult();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
