@@ -103,6 +103,6 @@ public static class ArbiterHost
         MaxWorkerMemory = settings.MaxWorkerMemory,
         Strategy = Enum.Parse<ReloadStrategy>(settings.ReloadStrategy, ignoreCase: true),
         Configuration = SettingsLoader.ToHocon(settings),
-        RuntimeEnvironment = WorkerRuntime.For(settings),
+        Runtime = WorkerRuntime.For(settings),
     };
 }

@@ -24,6 +24,38 @@ public static class ThisExecutable
         return info;
     }
 
+    /// <summary>A start info for a worker: this binary, under the app's runtime settings when it has its own.</summary>
+    public static ProcessStartInfo WorkerStartInfo(WorkerRuntime runtime)
+    {
+        if (runtime.RuntimeConfig is not { } runtimeConfig)
+        {
+            var own = StartInfo();
+            own.ArgumentList.Add(WorkerArgument);
+            return own;
+        }
+        var dll = typeof(ThisExecutable).Assembly.Location;
+        var info = new ProcessStartInfo(Muxer()) { UseShellExecute = false };
+        foreach (var argument in (string[])["exec", "--runtimeconfig", runtimeConfig, "--depsfile", Path.ChangeExtension(dll, ".deps.json")])
+            info.ArgumentList.Add(argument);
+        if (runtime.RollForward)
+        {
+            info.ArgumentList.Add("--roll-forward");
+            info.ArgumentList.Add("LatestMajor");
+        }
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add(WorkerArgument);
+        return info;
+    }
+
+    /// <summary>The <c>dotnet</c> host: this process's own, or the one of the runtime this process runs on.</summary>
+    private static string Muxer()
+    {
+        if (Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet") return path;
+        // shared/Microsoft.NETCore.App/VERSION/ is three levels below the dotnet root.
+        var runtime = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory();
+        return Path.GetFullPath(Path.Combine(runtime, "..", "..", "..", "dotnet"));
+    }
+
     /// <summary>Starts a child.</summary>
     public static Process Start(ProcessStartInfo info)
     {

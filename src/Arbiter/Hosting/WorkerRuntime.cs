@@ -1,37 +1,71 @@
+using System.Text.Json.Nodes;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Workers.Apps;
 
 namespace AkkaGunicorn.Arbiter.Hosting;
 
 /// <summary>
-/// .NET runtime settings for the workers, by the kind of app they run. An ASP.NET Core app runs far more code per
-/// request than a server app, and it reached Kestrel's speed only after many seconds, or never: the runtime delays
-/// promoting hot methods to optimized code while it is still compiling new ones, and a worker's periodic work
-/// (heartbeats, remoting) keeps compiling the odd new method, so with the default settings the pipeline stayed in
-/// its first, unoptimized tier (5-8k requests/s on one core where Kestrel does 16-20k). Compiling the app's and the
+/// How the .NET runtime of a worker is set up, by the kind of app it runs.
+/// <para>
+/// An ASP.NET Core app's workers run under the app's own runtime settings, as <c>dotnet App.dll</c> would run it: the
+/// worker starts as <c>dotnet exec --runtimeconfig App.runtimeconfig.json --depsfile AkkaGunicorn.deps.json
+/// AkkaGunicorn.dll worker</c>, so the app's GC mode, globalization and every <c>configProperties</c> switch apply
+/// (a web project asks for Server GC; ours asked for invariant globalization, which broke culture-aware apps). An app
+/// built for an older .NET than the server's rolls forward to the server's.
+/// </para>
+/// <para>
+/// Such an app also runs far more code per request than a server app, and it reached Kestrel's speed only after many
+/// seconds, or never: the runtime delays promoting hot methods to optimized code while it is still compiling new ones,
+/// and a worker's periodic work keeps compiling the odd new method, so with the default settings the pipeline stayed
+/// in its first, unoptimized tier (5-8k requests/s on one core where Kestrel does 16-20k). Compiling the app's and the
 /// server's own code optimized at once, and promoting the framework's precompiled code without that delay, puts a
-/// worker at its full speed within seconds, at the cost of a slower boot (about 2 s more). Set the same variables
-/// in the Arbiter's environment to choose otherwise.
+/// worker at its full speed within seconds, at the cost of a slower boot. Set the same variables in the Arbiter's
+/// environment to choose otherwise.
+/// </para>
 /// </summary>
-public static class WorkerRuntime
+/// <param name="Environment">Variables for the workers' environment (the Arbiter's own environment wins).</param>
+/// <param name="RuntimeConfig">The app's runtimeconfig.json to start workers with, or null for the server's own.</param>
+/// <param name="RollForward">Whether the app targets an older .NET than the server, whose runtime it must then use.</param>
+public sealed record WorkerRuntime(IReadOnlyDictionary<string, string> Environment, string? RuntimeConfig, bool RollForward)
 {
-    /// <summary>The environment variables for workers running <paramref name="settings"/>'s app.</summary>
-    public static IReadOnlyDictionary<string, string> For(ServerSettings settings)
+    /// <summary>The server's own runtime, unchanged.</summary>
+    public static readonly WorkerRuntime Default = new(new Dictionary<string, string>(), null, false);
+
+    /// <summary>The runtime for workers running <paramref name="settings"/>'s app.</summary>
+    public static WorkerRuntime For(ServerSettings settings)
     {
         AppSpec app;
         try
         {
-            app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
+            app = AppSpec.Parse(settings.App, System.Environment.CurrentDirectory);
         }
         catch (AppLoadException)
         {
-            return new Dictionary<string, string>();
+            return Default;
         }
-        if (AppProbe.Inspect(app.AssemblyPath) != AppKind.AspNetCore) return new Dictionary<string, string>();
-        return new Dictionary<string, string>
+        if (AppProbe.Inspect(app.AssemblyPath) != AppKind.AspNetCore) return Default;
+        var environment = new Dictionary<string, string>
         {
             ["DOTNET_TC_QuickJit"] = "0",
             ["DOTNET_TC_CallCountingDelayMs"] = "0",
         };
+        var runtimeConfig = Path.ChangeExtension(app.AssemblyPath, ".runtimeconfig.json");
+        if (!File.Exists(runtimeConfig)) return new WorkerRuntime(environment, null, false);
+        return new WorkerRuntime(environment, runtimeConfig, TargetsOlderRuntime(runtimeConfig));
+    }
+
+    private static bool TargetsOlderRuntime(string runtimeConfig)
+    {
+        try
+        {
+            var options = JsonNode.Parse(File.ReadAllText(runtimeConfig))?["runtimeOptions"];
+            var frameworks = (options?["frameworks"] as JsonArray)?.Select(f => f?["version"]?.GetValue<string>())
+                ?? [options?["framework"]?["version"]?.GetValue<string>()];
+            return frameworks.Any(v => Version.TryParse(v, out var version) && version.Major < System.Environment.Version.Major);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 }

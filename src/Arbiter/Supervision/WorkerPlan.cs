@@ -36,6 +36,6 @@ public sealed record WorkerPlan(int Workers, TimeSpan GracefulTimeout)
     /// <summary>The configuration (HOCON) the workers are started with.</summary>
     public string Configuration { get; init; } = "";
 
-    /// <summary>Runtime settings for the worker processes' environment; a variable the Arbiter's own environment sets wins.</summary>
-    public IReadOnlyDictionary<string, string> RuntimeEnvironment { get; init; } = new Dictionary<string, string>();
+    /// <summary>How the worker processes' .NET runtime is set up (the app's runtimeconfig, environment variables).</summary>
+    public Hosting.WorkerRuntime Runtime { get; init; } = Hosting.WorkerRuntime.Default;
 }

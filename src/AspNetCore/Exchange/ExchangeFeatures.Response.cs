@@ -6,9 +6,9 @@ using OurResponse = AkkaGunicorn.Http.App.HttpResponse;
 namespace AkkaGunicorn.AspNetCore.Exchange;
 
 /// <summary>
-/// The response side. As on Kestrel, the response starts (OnStarting runs, status and headers freeze) at its
-/// first flush or at the end of the request; body bytes collect in the response pipe until then, so a response
-/// written in one go leaves as one packet with a Content-Length.
+/// The response side. As on Kestrel, the response starts (OnStarting runs, status and headers freeze) at its first
+/// stream write, its first flush, or the end of the request; PipeWriter bytes collect in the response pipe until then,
+/// so a response written in one go leaves as one packet with a Content-Length. Stream writes go out at once.
 /// </summary>
 internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature, IHttpResponseBodyFeature, IHttpResponseTrailersFeature
 {
@@ -131,7 +131,11 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         await Guard(_response.FlushAsync(cancellationToken));
     }
 
-    /// <summary>Writes through the stream: behind whatever the pipe holds, in order.</summary>
+    /// <summary>
+    /// Writes through the stream: behind whatever the pipe holds, in order, and sends it at once. Kestrel's response
+    /// stream sends every write (server-sent events and long polling rely on it); only PipeWriter writes wait for a
+    /// flush.
+    /// </summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (_completed) throw new InvalidOperationException("The response body has been completed; nothing more can be written.");
@@ -139,6 +143,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         await TransferAsync(cancellationToken);
         if (RequestAborted.IsCancellationRequested) return;
         await Guard(_response.WriteAsync(data, cancellationToken).AsTask());
+        await Guard(_response.FlushAsync(cancellationToken));
     }
 
     /// <summary>The app is done: start the response if it never did and hand the rest to the connection, unflushed.</summary>

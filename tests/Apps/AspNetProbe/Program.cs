@@ -113,6 +113,33 @@ app.MapGet("/stop-host", (IHostApplicationLifetime lifetime) =>
     return "stopping";
 });
 
+// Server-sent events written as browsers' EventSource (and SignalR's SSE transport) expect them: Body.WriteAsync alone,
+// no flush, each event on its way at once; then the stream stays open, as event streams do, until the client leaves.
+app.MapGet("/sse", async (HttpContext context) =>
+{
+    context.Response.ContentType = "text/event-stream";
+    context.Response.Headers.CacheControl = "no-cache";
+    var aborted = context.RequestAborted;
+    try
+    {
+        for (int n = 1; n <= 3; n++)
+        {
+            await context.Response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes($"data: event {n}\n\n"), aborted);
+            await Task.Delay(50, aborted);
+        }
+        await Task.Delay(Timeout.Infinite, aborted);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+});
+
+app.MapGet("/sse.html", () => Results.Content("""
+    <!DOCTYPE html><html><body><pre id="log"></pre><script>
+    new EventSource('/sse').onmessage = e => document.getElementById('log').textContent += e.data + '\n';
+    </script></body></html>
+    """, "text/html"));
+
 app.MapGet("/throw", string () => throw new InvalidOperationException("probe: unhandled"));
 
 app.Run();

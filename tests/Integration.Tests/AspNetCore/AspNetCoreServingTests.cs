@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using AkkaGunicorn.Http.Tests.Support;
+using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 
 namespace AkkaGunicorn.Integration.Tests.AspNetCore;
@@ -37,6 +38,16 @@ public sealed class AspNetCoreServingTests(ProbeServer probe) : IClassFixture<Pr
         Assert.Matches("^[0-9A-V]{13}:[0-9A-F]{8}$", traceId);
         using var http = Client();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/host")).StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Server_sent_events_written_without_a_flush_reach_a_real_browser_while_the_stream_stays_open()
+    {
+        Skip.If(HeadlessChromium.Unavailable is not null, HeadlessChromium.Unavailable);
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.NavigateAsync($"http://127.0.0.1:{probe.Server.Port}/sse.html");
+        var log = await browser.WaitForAsync("document.getElementById('log')?.textContent ?? ''", v => v?.Contains("event 3") == true, TimeSpan.FromSeconds(30));
+        Assert.Equal("event 1\nevent 2\nevent 3\n", log);
     }
 
     [Theory]

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+
+namespace AkkaGunicorn.Integration.Tests.Templates;
+
+/// <summary>
+/// Apps that nobody on the project wrote: generated from the .NET SDK's own templates (<c>dotnet new</c>, which works
+/// offline) and published (<c>dotnet publish</c>, which restores from NuGet), once per SDK and kept in the test output
+/// so that later runs reuse them. The Razor Pages app gets one page with a form, as real apps have.
+/// </summary>
+public sealed class GeneratedApps
+{
+    private readonly string _root = Path.Combine(AppContext.BaseDirectory, "generated-apps", Sdk.Version);
+    private readonly Dictionary<string, Task<string>> _apps = new();
+    private readonly object _gate = new();
+    private static readonly SemaphoreSlim OneBuildAtATime = new(1);
+
+    /// <summary>The published app's dll for <paramref name="template"/>, generating and publishing it the first time.</summary>
+    public Task<string> PublishedAsync(string template)
+    {
+        lock (_gate)
+        {
+            if (!_apps.TryGetValue(template, out var app)) _apps[template] = app = PublishAsync(template);
+            return app;
+        }
+    }
+
+    private async Task<string> PublishAsync(string template)
+    {
+        var project = Path.Combine(_root, template);
+        var published = Path.Combine(project, "pub");
+        var dll = Path.Combine(published, $"{template}.dll");
+        if (File.Exists(Path.Combine(published, ".complete"))) return dll;
+        await OneBuildAtATime.WaitAsync();
+        try
+        {
+            if (Directory.Exists(project)) Directory.Delete(project, recursive: true);
+            // The apps are built as their template makes them, not with this repository's build settings (central
+            // package versions, warnings as errors, invariant globalization), which MSBuild would find up the tree.
+            Directory.CreateDirectory(_root);
+            File.WriteAllText(Path.Combine(_root, "Directory.Build.props"), "<Project />");
+            File.WriteAllText(Path.Combine(_root, "Directory.Build.targets"), "<Project />");
+            File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
+            await RunAsync(_root, "dotnet", "new", template, "--output", template, "--name", template);
+            if (template == "webapp") AddContactPage(project);
+            await RunAsync(project, "dotnet", "publish", "--configuration", "Release", "--output", "pub");
+            File.WriteAllText(Path.Combine(published, ".complete"), "");
+            return dll;
+        }
+        finally
+        {
+            OneBuildAtATime.Release();
+        }
+    }
+
+    /// <summary>A page with a form: antiforgery on a real POST.</summary>
+    private static void AddContactPage(string project)
+    {
+        File.WriteAllText(Path.Combine(project, "Pages", "Contact.cshtml"), """
+            @page
+            @model ContactModel
+            <form method="post"><input name="name" /><button type="submit">Send</button></form>
+            @if (Model.Sent is not null)
+            {
+                <p id="sent">Thanks, @Model.Sent</p>
+            }
+            """);
+        File.WriteAllText(Path.Combine(project, "Pages", "Contact.cshtml.cs"), """
+            using Microsoft.AspNetCore.Mvc.RazorPages;
+
+            namespace webapp.Pages;
+
+            public class ContactModel : PageModel
+            {
+                public string? Sent { get; private set; }
+
+                public void OnGet() { }
+
+                public void OnPost(string name) => Sent = name;
+            }
+            """);
+    }
+
+    private static async Task RunAsync(string directory, string file, params string[] args)
+    {
+        Directory.CreateDirectory(directory);
+        var info = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}):\n{await output}\n{await error}");
+    }
+
+    private static class Sdk
+    {
+        public static readonly string Version = Query();
+
+        private static string Query()
+        {
+            var info = new ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true };
+            using var process = Process.Start(info)!;
+            var version = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return version.Length > 0 ? version : "unknown";
+        }
+    }
+}
