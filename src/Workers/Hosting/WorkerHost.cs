@@ -42,7 +42,22 @@ public static class WorkerHost
             Process.GetCurrentProcess().Kill();
         });
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
+        // The actor system (remoting, TLS) takes as long to start as a small app does: start both at once.
+        using var credentials = RunCredentials.Import(options.Secrets.Credentials);
+        var starting = Task.Run(() => ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(AkkaConfig).And(PrivateRemoting.Tls(credentials))));
+        var booted = false;
+        try
+        {
+            return await BootAndServeAsync(options, statsd, starting, () => booted = true);
+        }
+        finally
+        {
+            if (!booted) await (await starting).Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        }
+    }
 
+    private static async Task<int> BootAndServeAsync(WorkerOptions options, StatsdClient? statsd, Task<ActorSystem> starting, Action booted)
+    {
         Http.App.IHttpApp app;
         AspNetCoreHost? aspNet = null;
         var info = new WorkerInfo(Environment.ProcessId, options.ArbiterPid, options.Generation, options.Age);
@@ -90,8 +105,8 @@ public static class WorkerHost
             return WorkerEnvironment.BootErrorExitCode;
         }
 
-        using var credentials = RunCredentials.Import(options.Secrets.Credentials);
-        var system = ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(AkkaConfig).And(PrivateRemoting.Tls(credentials)));
+        var system = await starting;
+        booted();
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
         using var board = options.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;

@@ -140,6 +140,16 @@ app.MapGet("/sse.html", () => Results.Content("""
     </script></body></html>
     """, "text/html"));
 
+// What the app's runtime settings and process look like from inside.
+app.MapGet("/runtime", () => new Dictionary<string, object?>
+{
+    ["serverGC"] = System.Runtime.GCSettings.IsServerGC,
+    ["enGB"] = DateTime.UnixEpoch.ToString("d", System.Globalization.CultureInfo.GetCultureInfo("en-GB")),
+    ["switch"] = AppContext.TryGetSwitch("AspNetProbe.Switch", out var on) && on,
+    ["baseDirectory"] = AppContext.BaseDirectory,
+    ["entryAssembly"] = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name,
+});
+
 app.MapGet("/throw", string () => throw new InvalidOperationException("probe: unhandled"));
 
 app.Run();

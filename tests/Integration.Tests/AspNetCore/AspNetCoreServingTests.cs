@@ -40,6 +40,19 @@ public sealed class AspNetCoreServingTests(ProbeServer probe) : IClassFixture<Pr
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/host")).StatusCode);
     }
 
+    [Fact]
+    public async Task The_app_runs_under_its_own_runtime_settings_as_under_dotnet_App_dll()
+    {
+        using var http = Client();
+        var ours = await http.GetStringAsync("/runtime");
+        await using var kestrel = await KestrelProcess.StartAsync(Paths.AspNetProbe);
+        using var reference = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{kestrel.Port}") };
+        Assert.Equal(await reference.GetStringAsync("/runtime"), ours);
+        // Not merely equal: Server GC and culture data as its runtimeconfig asks, its own switch, its folder, itself.
+        var folder = Path.GetDirectoryName(Paths.AspNetProbe)! + "/";
+        Assert.Equal($$"""{"serverGC":true,"enGB":"01/01/1970","switch":true,"baseDirectory":"{{folder}}","entryAssembly":"AspNetProbe"}""", ours);
+    }
+
     [SkippableFact]
     public async Task Server_sent_events_written_without_a_flush_reach_a_real_browser_while_the_stream_stays_open()
     {
