@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using System.Text.Json;
 using AkkaGunicorn.Http.App;
 
@@ -8,12 +9,18 @@ namespace Echo;
 /// Answers every request with a JSON description of it, body included, so that tests can see exactly
 /// what the server parsed. Test suites outside this repository rely on the shape:
 /// <c>{"method","target","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>.
+/// A WebSocket opened on any path echoes every message back, text as text and binary as binary, until the client closes.
 /// </summary>
 public sealed class EchoApp : IHttpApp
 {
     /// <inheritdoc />
     public async Task HandleAsync(HttpRequest request, HttpResponse response, CancellationToken aborted)
     {
+        if (WebSocketUpgrade.IsWebSocketRequest(request))
+        {
+            await EchoMessagesAsync(await WebSocketUpgrade.AcceptAsync(request, response), aborted);
+            return;
+        }
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, aborted);
         var buffer = new MemoryStream();
@@ -40,6 +47,23 @@ public sealed class EchoApp : IHttpApp
         }
         response.Headers.Add("Content-Type", "application/json");
         await response.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), aborted);
+    }
+
+    private static async Task EchoMessagesAsync(WebSocket socket, CancellationToken aborted)
+    {
+        using var _ = socket;
+        var buffer = new byte[16 * 1024];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, aborted);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(received.CloseStatus ?? WebSocketCloseStatus.NormalClosure, received.CloseStatusDescription, aborted);
+                return;
+            }
+            // Frame by frame: a fragmented message goes back fragmented the same way.
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, aborted);
+        }
     }
 
     private static void WriteFields(Utf8JsonWriter json, string name, HeaderList fields)

@@ -32,7 +32,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IHttpResponseFeature,
         _responsePipe.Reset();
         _onStarting.Clear();
         _onCompleted.Clear();
-        _started = _completed = false;
+        _started = _completed = _upgraded = false;
         _legacyBody = null;
     }
 

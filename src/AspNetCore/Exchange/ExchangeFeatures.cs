@@ -22,7 +22,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         typeof(IHttpRequestFeature), typeof(IHttpResponseFeature), typeof(IHttpResponseBodyFeature),
         typeof(IHttpRequestLifetimeFeature), typeof(IHttpConnectionFeature), typeof(IHttpRequestIdentifierFeature),
         typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpBodyControlFeature), typeof(IHttpMaxRequestBodySizeFeature),
-        typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature),
+        typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature), typeof(IHttpUpgradeFeature),
     ];
 
     private static readonly int ResponseTrailersSlot = Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature));

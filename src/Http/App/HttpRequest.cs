@@ -44,6 +44,12 @@ public sealed class HttpRequest
     /// <summary>The body, streamed as it arrives; reading it applies backpressure to the client.</summary>
     public Stream Body { get; internal set; } = Stream.Null;
 
+    /// <summary>
+    /// Whether the client asks to switch protocols and may: HTTP/1.1, <c>Connection: upgrade</c>, an <c>Upgrade</c>
+    /// header, no body. Then <see cref="HttpResponse.UpgradeAsync"/> switches; an ordinary response declines.
+    /// </summary>
+    public bool IsUpgradeRequest => Framing.Upgradable;
+
     /// <summary>The Content-Length of the body, or null when it is chunked or absent.</summary>
     public long? ContentLength { get; internal set; }
 

@@ -113,6 +113,22 @@ public sealed class HttpResponse
     /// </summary>
     public void Abort() => _channel?.Abort();
 
+    /// <summary>
+    /// Switches the connection to another protocol (WebSocket, say), for a request whose
+    /// <see cref="HttpRequest.IsUpgradeRequest"/> is true: sends <c>101 Switching Protocols</c> with <see cref="Headers"/>
+    /// (the app sets <c>Upgrade</c> and whatever the protocol needs; <c>Connection: Upgrade</c> is added) and returns the
+    /// connection as a stream both ways. Reads give the client's bytes as they come (0 when the client has closed),
+    /// each write is sent at once and completes when the connection has taken it, and disposing the stream (or the
+    /// app returning) closes the connection. The connection counts against <c>worker_connections</c> like any other.
+    /// </summary>
+    public Task<Stream> UpgradeAsync()
+    {
+        ThrowIfStarted();
+        if (BytesWritten > 0) throw new InvalidOperationException("The response has a body; a switch of protocols cannot.");
+        StatusCode = 101;
+        return Channel.UpgradeAsync(this);
+    }
+
     private async ValueTask WriteSlowAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         await _pendingSend.WaitAsync(cancellationToken);

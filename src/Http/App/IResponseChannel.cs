@@ -17,4 +17,10 @@ internal interface IResponseChannel
 
     /// <summary>Closes the connection at once, whatever state the response is in.</summary>
     void Abort();
+
+    /// <summary>
+    /// Sends <c>101 Switching Protocols</c> with <paramref name="response"/>'s headers; the connection then carries the
+    /// new protocol. Completes with the stream of its bytes once the head has been taken.
+    /// </summary>
+    Task<Stream> UpgradeAsync(HttpResponse response);
 }

@@ -24,4 +24,6 @@ public struct RequestFraming
     public bool KeepAlive;
     /// <summary>Whether the client waits for <c>100 Continue</c> before sending the body.</summary>
     public bool ExpectContinue;
+    /// <summary>Whether the request asks to switch protocols (Connection: upgrade, an Upgrade header, HTTP/1.1, no body).</summary>
+    public bool Upgradable;
 }

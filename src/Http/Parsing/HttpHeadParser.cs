@@ -223,7 +223,7 @@ public sealed class HttpHeadParser(HttpParserOptions options)
     private ref struct FramingState
     {
         private bool _hasContentLength, _hasTransferEncoding, _chunked, _otherCoding, _hasHost, _hasContentType;
-        private bool _close, _keepAlive, _expectContinue, _expectOther;
+        private bool _close, _keepAlive, _expectContinue, _expectOther, _connectionUpgrade, _hasUpgrade;
         private long _contentLength;
 
         public HttpParseError Observe(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, HttpVersion version)
@@ -269,7 +269,12 @@ public sealed class HttpHeadParser(HttpParserOptions options)
                     var option = HttpChars.TrimWhitespace(value[range]);
                     if (Ascii.EqualsIgnoreCase(option, "close"u8)) _close = true;
                     else if (Ascii.EqualsIgnoreCase(option, "keep-alive"u8)) _keepAlive = true;
+                    else if (Ascii.EqualsIgnoreCase(option, "upgrade"u8)) _connectionUpgrade = true;
                 }
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Upgrade"u8))
+            {
+                _hasUpgrade = true;
             }
             else if (Ascii.EqualsIgnoreCase(name, "Expect"u8) && version == HttpVersion.Http11)
             {
@@ -297,6 +302,10 @@ public sealed class HttpHeadParser(HttpParserOptions options)
             }
             framing.KeepAlive = framing.Version == HttpVersion.Http11 ? !_close : _keepAlive && !_close;
             framing.ExpectContinue = _expectContinue && framing.Body != BodyKind.None;
+            // RFC 9110 §7.8: only an HTTP/1.1 request naming Upgrade in Connection may switch protocols; one with a
+            // body could not (its body and the new protocol's bytes would share the stream), as on Kestrel.
+            framing.Upgradable = _connectionUpgrade && _hasUpgrade && framing.Version == HttpVersion.Http11
+                && framing.Body == BodyKind.None && framing.KeepAlive;
             return HttpParseError.None;
         }
     }

@@ -18,13 +18,19 @@ public static class HttpServerBlueprint
 {
     /// <summary>The protocol layer: parsing and rendering, with no app.</summary>
     public static BidiFlow<ReadOnlyMemory<byte>, RequestPart, ResponsePart, ReadOnlyMemory<byte>, NotUsed> Protocol(
-        HttpServerOptions options, ServerState state, ConnectionInfo connection) =>
+        HttpServerOptions options, ServerState state, ConnectionInfo connection, UpgradeSwitch? upgrade = null) =>
         BidiFlow.FromFlows(
-            Flow.FromGraph(new RequestParserStage(options, state, connection)),
+            Flow.FromGraph(new RequestParserStage(options, state, connection, upgrade)),
             Flow.FromGraph(new ResponseWriterStage(options.ServerHeader)));
 
-    /// <summary>The whole server for one connection: socket bytes in, socket bytes out.</summary>
+    /// <summary>
+    /// The whole server for one connection: socket bytes in, socket bytes out. The parser and the app stage share the
+    /// connection's <see cref="UpgradeSwitch"/>: an app that switches protocols turns the parser into a pass-through.
+    /// </summary>
     public static Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(
-        IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection) =>
-        Protocol(options, state, connection).Join(Flow.FromGraph(new AppStage(app, options, state, connection)));
+        IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection)
+    {
+        var upgrade = new UpgradeSwitch();
+        return Protocol(options, state, connection, upgrade).Join(Flow.FromGraph(new AppStage(app, options, state, connection, upgrade)));
+    }
 }

@@ -15,13 +15,14 @@ namespace AkkaGunicorn.Http.Stages;
 /// and this stage through async callbacks and complete only when the other side has taken the data.
 /// It decides each response's framing and whether the connection stays open.
 /// </summary>
-public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection)
+public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection, UpgradeSwitch? upgrade = null)
     : GraphStage<FlowShape<RequestPart, ResponsePart>>
 {
     internal readonly IHttpApp App = app;
     internal readonly HttpServerOptions Options = options;
     internal readonly ServerState State = state;
     internal readonly ConnectionInfo Connection = connection;
+    internal readonly UpgradeSwitch Upgrade = upgrade ?? new UpgradeSwitch();
     private readonly Inlet<RequestPart> _in = new("App.in");
     private readonly Outlet<ResponsePart> _out = new("App.out");
 
@@ -47,6 +48,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private readonly Action<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)> _onAppSend;
         private readonly Action<Task> _onAppCompleted;
         private readonly Action<TaskCompletionSource> _onAppComplete;
+        private readonly Action<TaskCompletionSource> _onAppUpgrade;
         private readonly Action _onAppAbort;
         private readonly Action<Task> _continueOnCompletion;
         private CancellationTokenSource _aborted = new();
@@ -66,6 +68,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _onAppSend = GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend);
             _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
             _onAppComplete = GetAsyncCallback<TaskCompletionSource>(OnAppComplete);
+            _onAppUpgrade = GetAsyncCallback<TaskCompletionSource>(OnAppUpgrade);
             _onAppAbort = GetAsyncCallback(() => CompleteStage());
             _continueOnCompletion = t => _onAppCompleted(t);
             SetHandler(stage._in, this);
@@ -275,6 +278,47 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             return ack.Task;
         }
 
+        async Task<Stream> IResponseChannel.UpgradeAsync(HttpResponse response)
+        {
+            if (_stopped) throw new IOException("The connection was closed.");
+            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            response.MarkStarted();
+            _sendInFlight = ack;
+            _onAppUpgrade(ack);
+            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
+            await ack.Task;
+            var channel = (IResponseChannel)this;
+            return new UpgradedStream(_bodyStream, data => channel.SendAsync(response, data), () => channel.CompleteAsync(response));
+        }
+
+        /// <summary>
+        /// The app switches protocols: the 101 head goes out, the connection will close when the new protocol ends, and
+        /// from now on the parser passes the client's bytes through as the upgraded stream's input.
+        /// </summary>
+        private void OnAppUpgrade(TaskCompletionSource ack)
+        {
+            if (_phase != Phase.Running || _responseStarted || !_request!.Framing.Upgradable)
+            {
+                ack.TrySetException(new InvalidOperationException(_request?.Framing.Upgradable == true
+                    ? "The response has already started; it cannot switch protocols."
+                    : "This request does not ask to switch protocols (see HttpRequest.IsUpgradeRequest)."));
+                return;
+            }
+            if (!HeadersAreValid(out var error))
+            {
+                ack.TrySetException(error!);
+                return;
+            }
+            _close = true;
+            _start.Framing = ResponseFraming.Upgraded;
+            _start.ContentLength = -1;
+            FinishStart(101, _response.ReasonPhrase, _response.Headers, default, final: false);
+            _stage.Upgrade.Upgraded = true;
+            _bodyComplete = false;
+            _body.Reset(empty: false);
+            Emit(_start, ack);
+        }
+
         void IResponseChannel.Abort()
         {
             // Flagged first: an app that aborts and returns at once must not have its return finish the response.
@@ -356,19 +400,9 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         /// <summary>Fills the reused head from the app's response; false with the error if its headers are unusable.</summary>
         private bool TryPrepareStart(ReadOnlyMemory<byte> body, bool final, out Exception? error)
         {
-            error = null;
             var request = _request!;
             var response = _response;
-            foreach (var (name, value) in response.Headers)
-            {
-                if (!HttpChars.IsToken(System.Text.Encoding.Latin1.GetBytes(name)) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
-                {
-                    error = new InvalidOperationException($"Invalid response header '{name}'.");
-                    return false;
-                }
-                if (string.Equals(name, "Connection", StringComparison.OrdinalIgnoreCase) &&
-                    value.Contains("close", StringComparison.OrdinalIgnoreCase)) _close = true;
-            }
+            if (!HeadersAreValid(out error)) return false;
             int status = response.StatusCode;
             bool noBodyStatus = status < 200 || status == 204 || status == 304;
             bool head = request.Method == "HEAD";
@@ -402,6 +436,23 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                 _close = true;
             }
             FinishStart(status, response.ReasonPhrase, response.Headers, body, final);
+            return true;
+        }
+
+        /// <summary>Whether the app's headers can be rendered; notes a <c>Connection: close</c> among them.</summary>
+        private bool HeadersAreValid(out Exception? error)
+        {
+            error = null;
+            foreach (var (name, value) in _response.Headers)
+            {
+                if (!HttpChars.IsToken(System.Text.Encoding.Latin1.GetBytes(name)) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                {
+                    error = new InvalidOperationException($"Invalid response header '{name}'.");
+                    return false;
+                }
+                if (string.Equals(name, "Connection", StringComparison.OrdinalIgnoreCase) &&
+                    value.Contains("close", StringComparison.OrdinalIgnoreCase)) _close = true;
+            }
             return true;
         }
 

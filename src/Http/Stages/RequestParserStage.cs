@@ -12,14 +12,17 @@ namespace AkkaGunicorn.Http.Stages;
 /// a head, its body chunks and its end. It parses only when pulled, so an app that does not read its body
 /// holds the client back. Input is used in place; only a partial head or chunk line is copied aside.
 /// It closes the connection (completes) when idle past the keep-alive timeout, after a request that does not
-/// keep the connection alive, and after a refusal.
+/// keep the connection alive, and after a refusal. After a request that may switch protocols it parses nothing until
+/// the app has answered: if the app upgraded the connection, every further byte is the new protocol's, and goes to the
+/// app as body chunks until the client closes.
 /// </summary>
-public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo connection)
+public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo connection, UpgradeSwitch? upgrade = null)
     : GraphStage<FlowShape<ReadOnlyMemory<byte>, RequestPart>>
 {
     internal readonly HttpServerOptions Options = options;
     internal readonly ServerState State = state;
     internal readonly ConnectionInfo Connection = connection;
+    internal readonly UpgradeSwitch Upgrade = upgrade ?? new UpgradeSwitch();
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("RequestParser.in");
     private readonly Outlet<RequestPart> _out = new("RequestParser.out");
 
@@ -29,7 +32,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
     /// <inheritdoc />
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
 
-    private enum Mode : byte { Preamble, Head, LengthBody, ChunkedBody, MessageEnd, Done }
+    private enum Mode : byte { Preamble, Head, LengthBody, ChunkedBody, MessageEnd, UpgradeAnswer, Upgraded, Done }
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
@@ -151,6 +154,13 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                         if (!_keepAlive) { CompleteStage(); return; }
                         _mode = Mode.Head;
                         break;
+                    case Mode.UpgradeAnswer:
+                        // Pulled again: the app has answered the upgradable request (or, upgrading, wants its bytes).
+                        _mode = _stage.Upgrade.Upgraded ? Mode.Upgraded : Mode.MessageEnd;
+                        break;
+                    case Mode.Upgraded:
+                        ReadUpgraded();
+                        return;
                     default:
                         return;
                 }
@@ -213,10 +223,30 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                     _mode = Mode.ChunkedBody;
                     break;
                 default:
-                    _mode = Mode.MessageEnd;
+                    _mode = framing.Upgradable ? Mode.UpgradeAnswer : Mode.MessageEnd;
                     break;
             }
             Push(_stage._out, _start);
+        }
+
+        /// <summary>The new protocol's bytes, passed on as they come; the client's close ends them.</summary>
+        private void ReadUpgraded()
+        {
+            if (!_input.IsEmpty)
+            {
+                var chunk = _input;
+                _input = default;
+                Push(_stage._out, new RequestBodyChunk(chunk));
+                return;
+            }
+            if (_upstreamDone)
+            {
+                _mode = Mode.Done;
+                Push(_stage._out, RequestBodyEnd.NoTrailers);
+                CompleteStage();
+                return;
+            }
+            if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }
 
         private void ReadLengthBody()

@@ -13,6 +13,11 @@ public enum ResponseFraming : byte
     Chunked,
     /// <summary>The body ends when the connection closes (HTTP/1.0 with an unknown length).</summary>
     UntilClose,
+    /// <summary>
+    /// A <c>101 Switching Protocols</c>: the head says <c>Connection: Upgrade</c>, the "body" is the new protocol's bytes
+    /// passed through as they are, and the connection ends with them.
+    /// </summary>
+    Upgraded,
 }
 
 /// <summary>What the app stage emits toward the response writer.</summary>

@@ -57,7 +57,8 @@ internal sealed class ResponseRenderer(string serverHeader)
                 Append("Transfer-Encoding: chunked\r\n"u8);
                 break;
         }
-        if (start.Close) Append("Connection: close\r\n"u8);
+        if (start.Framing == ResponseFraming.Upgraded) Append("Connection: Upgrade\r\n"u8);
+        else if (start.Close) Append("Connection: close\r\n"u8);
         else if (start.KeepAliveHeader) Append("Connection: keep-alive\r\n"u8);
         Append("\r\n"u8);
     }

@@ -13,7 +13,10 @@ switch (Environment.GetEnvironmentVariable("PROBE_BREAK"))
 
 var builder = WebApplication.CreateBuilder(args);
 if (Environment.GetEnvironmentVariable("PROBE_KESTREL_URL") is { Length: > 0 } url) builder.WebHost.UseUrls(url);
+builder.Services.AddSignalR();
 var app = builder.Build();
+app.UseWebSockets();
+app.MapHub<AspNetProbe.ProbeHub>("/hub");
 string events = Environment.GetEnvironmentVariable("PROBE_EVENTS") ?? Path.GetTempPath();
 
 // Streams until the client goes away, then records that RequestAborted fired.
@@ -137,6 +140,39 @@ app.MapGet("/sse", async (HttpContext context) =>
 app.MapGet("/sse.html", () => Results.Content("""
     <!DOCTYPE html><html><body><pre id="log"></pre><script>
     new EventSource('/sse').onmessage = e => document.getElementById('log').textContent += e.data + '\n';
+    </script></body></html>
+    """, "text/html"));
+
+// A WebSocket through ASP.NET Core's own middleware: echoes each message, says which worker it is on first.
+app.Map("/ws", async (HttpContext context) =>
+{
+    if (!context.WebSockets.IsWebSocketRequest)
+    {
+        context.Response.StatusCode = 400;
+        return;
+    }
+    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+    await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes($"pid {Environment.ProcessId}"), System.Net.WebSockets.WebSocketMessageType.Text, true, default);
+    var buffer = new byte[16 * 1024];
+    while (true)
+    {
+        var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+        if (received.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+        {
+            await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", default);
+            return;
+        }
+        await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+    }
+});
+
+app.MapGet("/ws.html", () => Results.Content("""
+    <!DOCTYPE html><html><body><pre id="log"></pre><script>
+    const log = text => document.getElementById('log').textContent += text + '\n';
+    const socket = new WebSocket('ws://' + location.host + '/ws');
+    socket.onopen = () => socket.send('hello from the browser');
+    socket.onmessage = e => { log(e.data.startsWith('pid ') ? 'pid' : e.data); if (!e.data.startsWith('pid ')) socket.close(1000, 'done'); };
+    socket.onclose = e => log('closed ' + e.code);
     </script></body></html>
     """, "text/html"));
 

@@ -80,11 +80,20 @@ public sealed partial class ServerProcess : IAsyncDisposable
         IDictionary<string, string>? environment = null)
     {
         var server = Start(["--bind", "127.0.0.1:0", .. args], output, environment);
-        var listening = await server.WaitForLineAsync(ListeningRegex());
-        server.Port = int.Parse(listening.Groups[1].Value);
-        await server.WaitForCountAsync(ServingRegex(), workers);
-        await server.WaitForCountAsync(new Regex($@"\] \[{server.Pid}\] \[INFO\] Booting worker with pid: \d+"), workers);
-        return server;
+        try
+        {
+            var listening = await server.WaitForLineAsync(ListeningRegex());
+            server.Port = int.Parse(listening.Groups[1].Value);
+            await server.WaitForCountAsync(ServingRegex(), workers);
+            await server.WaitForCountAsync(new Regex($@"\] \[{server.Pid}\] \[INFO\] Booting worker with pid: \d+"), workers);
+            return server;
+        }
+        catch
+        {
+            // Nobody else holds the server yet: a start that failed must not leave its processes behind.
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     public IReadOnlyList<string> Lines
