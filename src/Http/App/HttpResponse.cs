@@ -72,7 +72,7 @@ public sealed class HttpResponse
         if (DeclaredContentLength is { } declared && BytesWritten + data.Length > declared)
             throw new InvalidOperationException($"Response body exceeds the declared Content-Length of {declared} bytes.");
         BytesWritten += data.Length;
-        _buffer ??= new byte[BufferSize];
+        _buffer ??= GC.AllocateUninitializedArray<byte>(BufferSize);
         if (_pendingSend.IsCompleted && data.Length <= _buffer.Length - _buffered)
         {
             data.Span.CopyTo(_buffer.AsSpan(_buffered));

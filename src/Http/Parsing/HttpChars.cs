@@ -27,6 +27,13 @@ internal static class HttpChars
 
     public static bool IsToken(ReadOnlySpan<byte> s) => !s.IsEmpty && !s.ContainsAnyExcept(Token);
 
+    /// <summary>tchar as characters, for names the app gives as strings.</summary>
+    public static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>Whether <paramref name="s"/> is a token (a header name an app set, say), without encoding it.</summary>
+    public static bool IsToken(ReadOnlySpan<char> s) => !s.IsEmpty && !s.ContainsAnyExcept(TokenChars);
+
     public static ReadOnlySpan<byte> TrimWhitespace(ReadOnlySpan<byte> s)
     {
         int start = 0, end = s.Length;

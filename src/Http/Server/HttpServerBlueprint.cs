@@ -33,4 +33,14 @@ public static class HttpServerBlueprint
         var upgrade = new UpgradeSwitch();
         return Protocol(options, state, connection, upgrade).Join(Flow.FromGraph(new AppStage(app, options, state, connection, upgrade)));
     }
+
+    /// <summary>
+    /// The server for any connection: built once, it takes the connection from the <see cref="ConnectionScope"/>
+    /// attribute each materialization adds.
+    /// </summary>
+    public static Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(IHttpApp app, HttpServerOptions options, ServerState state) =>
+        BidiFlow.FromFlows(
+                Flow.FromGraph(new RequestParserStage(options, state)),
+                Flow.FromGraph(new ResponseWriterStage(options.ServerHeader)))
+            .Join(Flow.FromGraph(new AppStage(app, options, state)));
 }

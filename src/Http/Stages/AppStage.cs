@@ -15,14 +15,17 @@ namespace AkkaGunicorn.Http.Stages;
 /// and this stage through async callbacks and complete only when the other side has taken the data.
 /// It decides each response's framing and whether the connection stays open.
 /// </summary>
-public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection, UpgradeSwitch? upgrade = null)
+/// <param name="app">The app.</param>
+/// <param name="options">HTTP settings.</param>
+/// <param name="state">The worker's shared state.</param>
+/// <param name="connection">The connection, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+/// <param name="upgrade">Shared with the parser, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo? connection = null, UpgradeSwitch? upgrade = null)
     : GraphStage<FlowShape<RequestPart, ResponsePart>>
 {
     internal readonly IHttpApp App = app;
     internal readonly HttpServerOptions Options = options;
     internal readonly ServerState State = state;
-    internal readonly ConnectionInfo Connection = connection;
-    internal readonly UpgradeSwitch Upgrade = upgrade ?? new UpgradeSwitch();
     private readonly Inlet<RequestPart> _in = new("App.in");
     private readonly Outlet<ResponsePart> _out = new("App.out");
 
@@ -30,7 +33,10 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
     public override FlowShape<RequestPart, ResponsePart> Shape => new(_in, _out);
 
     /// <inheritdoc />
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        connection is null || upgrade is null
+            ? new Logic(this, connection ?? ConnectionScope.Of(inheritedAttributes).Info, upgrade ?? ConnectionScope.Of(inheritedAttributes).Upgrade)
+            : new Logic(this, connection, upgrade);
 
     private enum Phase : byte { Idle, Running, FinalSent, DrainingBody }
 
@@ -40,6 +46,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
         private readonly AppStage _stage;
+        private readonly ConnectionInfo _connection;
+        private readonly UpgradeSwitch _upgrade;
         private readonly HttpResponse _response = new();
         private readonly RequestBodyReader _body;
         private readonly RequestBodyStream _bodyStream;
@@ -60,9 +68,11 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private long _drained, _exchangeStarted;
         private volatile bool _stopped, _abortRequested;
 
-        public Logic(AppStage stage) : base(stage.Shape)
+        public Logic(AppStage stage, ConnectionInfo connection, UpgradeSwitch upgrade) : base(stage.Shape)
         {
             _stage = stage;
+            _connection = connection;
+            _upgrade = upgrade;
             _body = new RequestBodyReader(GetAsyncCallback(OnBodyDemanded));
             _bodyStream = new RequestBodyStream(_body);
             _onAppSend = GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend);
@@ -145,7 +155,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         protected override void OnTimer(object timerKey)
         {
             if (!_appRunning) return;
-            if (_stage.Connection.IsClientGone?.Invoke() == true) _aborted.Cancel();
+            if (_connection.IsClientGone?.Invoke() == true) _aborted.Cancel();
             else ScheduleOnce(ProbeTimer, ProbeInterval);
         }
 
@@ -181,7 +191,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             else
             {
                 task.ContinueWith(_continueOnCompletion, TaskContinuationOptions.ExecuteSynchronously);
-                if (_stage.Connection.IsClientGone is not null) ScheduleOnce(ProbeTimer, ProbeInterval);
+                if (_connection.IsClientGone is not null) ScheduleOnce(ProbeTimer, ProbeInterval);
             }
         }
 
@@ -313,7 +323,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.Framing = ResponseFraming.Upgraded;
             _start.ContentLength = -1;
             FinishStart(101, _response.ReasonPhrase, _response.Headers, default, final: false);
-            _stage.Upgrade.Upgraded = true;
+            _upgrade.Upgraded = true;
             _bodyComplete = false;
             _body.Reset(empty: false);
             Emit(_start, ack);
@@ -445,7 +455,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             error = null;
             foreach (var (name, value) in _response.Headers)
             {
-                if (!HttpChars.IsToken(System.Text.Encoding.Latin1.GetBytes(name)) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                if (!HttpChars.IsToken(name.AsSpan()) || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
                 {
                     error = new InvalidOperationException($"Invalid response header '{name}'.");
                     return false;
@@ -500,7 +510,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             {
                 long body = part is ResponseChunk ? _response.BytesWritten : _start.Body.Length;
                 observer.Completed(new Exchange(_request!, _start.Headers, _start.StatusCode, body,
-                    _exchangeStarted, System.Diagnostics.Stopwatch.GetTimestamp(), _stage.Connection));
+                    _exchangeStarted, System.Diagnostics.Stopwatch.GetTimestamp(), _connection));
             }
             _exchangeOpen = false;
             Emit(part, ack);

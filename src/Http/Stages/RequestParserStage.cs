@@ -16,13 +16,15 @@ namespace AkkaGunicorn.Http.Stages;
 /// the app has answered: if the app upgraded the connection, every further byte is the new protocol's, and goes to the
 /// app as body chunks until the client closes.
 /// </summary>
-public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo connection, UpgradeSwitch? upgrade = null)
+/// <param name="options">HTTP settings.</param>
+/// <param name="state">The worker's shared state.</param>
+/// <param name="connection">The connection, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+/// <param name="upgrade">Shared with the app stage, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+public sealed class RequestParserStage(HttpServerOptions options, ServerState state, ConnectionInfo? connection = null, UpgradeSwitch? upgrade = null)
     : GraphStage<FlowShape<ReadOnlyMemory<byte>, RequestPart>>
 {
     internal readonly HttpServerOptions Options = options;
     internal readonly ServerState State = state;
-    internal readonly ConnectionInfo Connection = connection;
-    internal readonly UpgradeSwitch Upgrade = upgrade ?? new UpgradeSwitch();
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("RequestParser.in");
     private readonly Outlet<RequestPart> _out = new("RequestParser.out");
 
@@ -30,7 +32,10 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
     public override FlowShape<ReadOnlyMemory<byte>, RequestPart> Shape => new(_in, _out);
 
     /// <inheritdoc />
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        connection is null || upgrade is null
+            ? new Logic(this, connection ?? ConnectionScope.Of(inheritedAttributes).Info, upgrade ?? ConnectionScope.Of(inheritedAttributes).Upgrade)
+            : new Logic(this, connection, upgrade);
 
     private enum Mode : byte { Preamble, Head, LengthBody, ChunkedBody, MessageEnd, UpgradeAnswer, Upgraded, Done }
 
@@ -38,6 +43,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
     {
         private const string IdleTimer = "idle";
         private readonly RequestParserStage _stage;
+        private readonly ConnectionInfo _connection;
+        private readonly UpgradeSwitch _upgrade;
         private readonly HttpHeadParser _parser;
         private readonly ChunkedDecoder _chunked;
         private readonly RequestHeadBuilder _builder;
@@ -51,9 +58,11 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         private long _idleSince;
         private ProxyInfo? _proxy;
 
-        public Logic(RequestParserStage stage) : base(stage.Shape)
+        public Logic(RequestParserStage stage, ConnectionInfo connection, UpgradeSwitch upgrade) : base(stage.Shape)
         {
             _stage = stage;
+            _connection = connection;
+            _upgrade = upgrade;
             _parser = new HttpHeadParser(stage.Options.Parser);
             _chunked = new ChunkedDecoder(stage.Options.Parser);
             _builder = new RequestHeadBuilder(stage.Options.Parser.CasefoldHttpMethod);
@@ -76,7 +85,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 int need = _input.Length + segment.Length;
                 if (!MemoryMarshal.TryGetArray(_input, out var held) || held.Array != _spare || _spare.Length < need)
                 {
-                    var grown = new byte[Math.Max(need, _spare.Length * 2)];
+                    var grown = GC.AllocateUninitializedArray<byte>(Math.Max(need, _spare.Length * 2));
                     _input.Span.CopyTo(grown);
                     _spare = grown;
                 }
@@ -124,7 +133,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         {
             if (!IsIdle) return;
             var limit = _sawRequest || _stage.State.IsDraining ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
-            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds && _stage.Connection.HasUnreadInput?.Invoke() != true)
+            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds && _connection.HasUnreadInput?.Invoke() != true)
                 CompleteStage();
         }
 
@@ -156,7 +165,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                         break;
                     case Mode.UpgradeAnswer:
                         // Pulled again: the app has answered the upgradable request (or, upgrading, wants its bytes).
-                        _mode = _stage.Upgrade.Upgraded ? Mode.Upgraded : Mode.MessageEnd;
+                        _mode = _upgrade.Upgraded ? Mode.Upgraded : Mode.MessageEnd;
                         break;
                     case Mode.Upgraded:
                         ReadUpgraded();
@@ -176,7 +185,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 case ProxyPreamble.NeedMore:
                     AwaitInput();
                     return false;
-                case ProxyPreamble.Parsed when !_stage.Options.ProxyAllowIps.Allows(_stage.Connection.RemoteEndPoint):
+                case ProxyPreamble.Parsed when !_stage.Options.ProxyAllowIps.Allows(_connection.RemoteEndPoint):
                     Refuse(HttpParseError.ForbiddenProxyRequest, inBody: false);
                     return false;
                 case ProxyPreamble.Parsed:
@@ -206,8 +215,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             _request.Framing = framing;
             _request.ContentLength = framing.Body == BodyKind.ContentLength ? framing.ContentLength
                 : framing.Body == BodyKind.None && _request.Headers.Contains("Content-Length") ? 0 : null;
-            _request.RemoteEndPoint = _proxy?.Source ?? _stage.Connection.RemoteEndPoint;
-            _request.LocalEndPoint = _proxy?.Destination ?? _stage.Connection.LocalEndPoint;
+            _request.RemoteEndPoint = _proxy?.Source ?? _connection.RemoteEndPoint;
+            _request.LocalEndPoint = _proxy?.Destination ?? _connection.LocalEndPoint;
             error = ForwardedScheme.Resolve(_request, _stage.Options, out var scheme);
             if (error != HttpParseError.None) { Refuse(error, inBody: false); return; }
             _request.Scheme = scheme;
@@ -312,7 +321,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             // Keep unparsed bytes: the socket source reuses its buffer for the next read.
             if (!_input.IsEmpty && (!MemoryMarshal.TryGetArray(_input, out var held) || held.Array != _spare || held.Offset != 0))
             {
-                if (_spare.Length < _input.Length) _spare = new byte[Math.Max(4096, _input.Length * 2)];
+                if (_spare.Length < _input.Length) _spare = GC.AllocateUninitializedArray<byte>(Math.Max(4096, _input.Length * 2));
                 _input.Span.CopyTo(_spare);
                 _input = _spare.AsMemory(0, _input.Length);
             }

@@ -17,8 +17,9 @@ internal sealed class ResponseRenderer(string serverHeader)
     public const int InlineBodyLimit = 8 * 1024;
 
     private static readonly ConcurrentDictionary<int, byte[]> StatusLines = new();
-    private readonly byte[] _serverLine = Encoding.ASCII.GetBytes($"Server: {serverHeader}\r\n");
-    private byte[] _buffer = new byte[4096];
+    private static readonly ConcurrentDictionary<string, byte[]> ServerLines = new();
+    private readonly byte[] _serverLine = ServerLines.GetOrAdd(serverHeader, header => Encoding.ASCII.GetBytes($"Server: {header}\r\n"));
+    private byte[] _buffer = GC.AllocateUninitializedArray<byte>(4096);
     private int _length;
 
     public static ReadOnlySpan<byte> Continue => "HTTP/1.1 100 Continue\r\n\r\n"u8;

@@ -15,6 +15,10 @@ public sealed class FairShare(LoadBoard board, int entry, TimeSpan staleAfter)
     /// <summary>Stops counting for the siblings (draining).</summary>
     public void Leave() => board.Leave(entry);
 
-    /// <summary>Whether a worker holding <paramref name="connections"/> may take another one now.</summary>
-    public bool MayAccept(long connections) => board.MayAccept(entry, connections, staleAfter);
+    /// <summary>
+    /// Whether a worker holding <paramref name="connections"/> may take another one now: it holds no more than any live
+    /// sibling plus an eighth (at least one). Without the slack, two workers each holding one connection would both
+    /// wait for the other, and a burst of new connections would queue in the kernel meanwhile.
+    /// </summary>
+    public bool MayAccept(long connections) => board.MayAccept(entry, connections, staleAfter, slack: Math.Max(1, connections / 8));
 }

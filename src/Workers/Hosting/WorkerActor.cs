@@ -8,6 +8,7 @@ using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Serving;
 using AkkaGunicorn.Workers.Sockets;
 
 namespace AkkaGunicorn.Workers.Hosting;
@@ -28,6 +29,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly TaskCompletionSource<int> _exit;
     private readonly FairShare? _share;
     private readonly ExchangeStats _stats;
+    private readonly ConnectionGraph _graph;
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerActor>();
     private readonly DateTime _registerDeadline;
     private IActorRef? _arbiter;
@@ -43,6 +45,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private sealed record CheckDrained;
     private sealed record QuotaHit;
     private sealed record AcceptingStopped;
+    private sealed record AcceptStreamFailed(Exception Cause);
 
     /// <summary>Props for the worker actor.</summary>
     public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
@@ -62,6 +65,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _materializer = materializer;
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
+        _graph = new ConnectionGraph(app, options.Http, state);
         _token = options.Secrets.Token;
         Registering();
     }
@@ -106,6 +110,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void Serving()
     {
+        // A worker that can no longer accept must not live on heartbeating as if it served: exit, and be replaced.
+        Receive<AcceptStreamFailed>(m =>
+        {
+            Log.Error(m.Cause, "The accept stream failed; exiting so that the Arbiter replaces this worker");
+            _exit.TrySetResult(WorkerEnvironment.AcceptFailedExitCode);
+        });
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
@@ -159,45 +169,48 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         var share = _share;
         var state = _state;
         Func<bool>? mayAccept = share is null ? null : () => share.MayAccept(state.OpenConnections);
-        var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle, mayAccept))).ToList();
-        var accepted = sources.Count == 1
-            ? sources[0]
-            : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
-        var done = accepted
-            .SelectAsyncUnordered(_options.WorkerConnections, Serve)
-            .RunWith(Sink.Ignore<NotUsed>(), _materializer);
-        done.ContinueWith(t => Log.Error(t.Exception!.GetBaseException(), "The accept stream failed"), TaskContinuationOptions.OnlyOnFaulted);
+        // One host per core, each serving its connections in its own interpreter (actor): a connection costs no actor
+        // of its own, and the connections still spread over the cores.
+        int lanes = Math.Max(1, Environment.ProcessorCount);
+        int perLane = Math.Max(1, (_options.WorkerConnections + lanes - 1) / lanes);
+        var self = Self;
+        for (int lane = 0; lane < lanes; lane++)
+        {
+            var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle, mayAccept))).ToList();
+            var accepted = sources.Count == 1
+                ? sources[0]
+                : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
+            accepted.RunWith(new ConnectionHost(_graph, perLane, Opened, Closed), _materializer)
+                .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
+        }
         Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));
     }
 
-    /// <summary>A connection an accept stage got after its stream went away: serve it rather than reset it.</summary>
-    private void Straggle(Socket socket) => _ = Serve(socket);
-
-    private Task<NotUsed> Serve(Socket socket)
+    private void Opened()
     {
-        if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
-        var connection = SocketProbe.Describe(socket);
         _state.ConnectionOpened();
         _share?.Publish(_state.OpenConnections);
+    }
+
+    private void Closed()
+    {
+        _state.ConnectionClosed();
+        _share?.Publish(_state.OpenConnections);
+    }
+
+    /// <summary>A connection an accept stage got after its stream went away: serve it rather than reset it.</summary>
+    private void Straggle(Socket socket)
+    {
+        Opened();
         try
         {
-            return Source.FromGraph(new SocketSource(socket))
-                .Via(HttpServerBlueprint.Create(_app, _options.Http, _state, connection))
-                .ToMaterialized(new SocketSink(socket), Keep.Right)
-                .Run(_materializer)
-                .ContinueWith(_ =>
-                {
-                    _state.ConnectionClosed();
-                    _share?.Publish(_state.OpenConnections);
-                    return NotUsed.Instance;
-                }, TaskContinuationOptions.ExecuteSynchronously);
+            _graph.Run(socket, _materializer).ContinueWith(_ => Closed(), TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
         {
-            _state.ConnectionClosed();
             socket.Dispose();
+            Closed();
             Log.Error(e, "Could not start a connection");
-            return Task.FromResult(NotUsed.Instance);
         }
     }
 }

@@ -29,4 +29,7 @@ public static class WorkerEnvironment
 
     /// <summary>Exit code of a worker that could not load its app (Gunicorn's APP_LOAD_ERROR).</summary>
     public const int AppLoadErrorExitCode = 4;
+
+    /// <summary>Exit code of a serving worker whose accept stream failed: it is replaced like a crashed one.</summary>
+    public const int AcceptFailedExitCode = 70;
 }

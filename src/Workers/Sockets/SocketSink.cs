@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using AkkaGunicorn.Http.Server;
 
 namespace AkkaGunicorn.Workers.Sockets;
 
@@ -13,9 +14,9 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// still sends (briefly) so that unread request bytes do not turn the close into a reset that destroys
 /// the response. On failure it closes at once. The materialized task completes when the socket is closed.
 /// </summary>
-public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
+/// <param name="socket">The socket, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
 {
-    internal readonly Socket Socket = socket;
     private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("SocketSink.in");
 
@@ -26,20 +27,22 @@ public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return new LogicAndMaterializedValue<Task>(new Logic(this, closed), closed.Task);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, socket ?? (Socket)ConnectionScope.Of(inheritedAttributes).Transport!, closed), closed.Task);
     }
 
     private sealed class Logic : InGraphStageLogic
     {
         private readonly SocketSink _stage;
+        private readonly Socket _socket;
         private readonly TaskCompletionSource _closed;
         private readonly SocketAsyncEventArgs _args = new();
         private ReadOnlyMemory<byte> _pending;
         private bool _sending, _finishing, _closeStarted;
 
-        public Logic(SocketSink stage, TaskCompletionSource closed) : base(stage.Shape)
+        public Logic(SocketSink stage, Socket socket, TaskCompletionSource closed) : base(stage.Shape)
         {
             _stage = stage;
+            _socket = socket;
             _closed = closed;
             var onSent = GetAsyncCallback(OnSent);
             _args.Completed += (_, _) => onSent();
@@ -78,7 +81,7 @@ public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<
             _args.SetBuffer(MemoryMarshal.AsMemory(_pending));
             try
             {
-                if (!_stage.Socket.SendAsync(_args)) OnSent();
+                if (!_socket.SendAsync(_args)) OnSent();
             }
             catch (ObjectDisposedException)
             {
@@ -107,13 +110,13 @@ public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<
         {
             _closeStarted = true;
             CompleteStage();
-            _ = LingerAndCloseAsync(_stage.Socket, _closed);
+            _ = LingerAndCloseAsync(_socket, _closed);
         }
 
         private void Abort()
         {
             _closeStarted = true;
-            try { _stage.Socket.Close(0); } catch (ObjectDisposedException) { }
+            try { _socket.Close(0); } catch (ObjectDisposedException) { }
             _closed.TrySetResult();
         }
 
@@ -122,9 +125,8 @@ public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<
             try
             {
                 socket.Shutdown(SocketShutdown.Send);
-                using var timeout = new CancellationTokenSource(LingerTime);
-                var sink = new byte[4096];
-                while (await socket.ReceiveAsync(sink, SocketFlags.None, timeout.Token) > 0) { }
+                var deadline = LingerClock.Deadline(LingerTime);
+                while (await socket.ReceiveAsync(Discard, SocketFlags.None, deadline) > 0) { }
             }
             catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
             {
@@ -135,5 +137,8 @@ public sealed class SocketSink(Socket socket) : GraphStageWithMaterializedValue<
                 closed.TrySetResult();
             }
         }
+
+        // What a closing client still sends is read only to be thrown away: every connection may share one buffer.
+        private static readonly byte[] Discard = new byte[4096];
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using AkkaGunicorn.Http.Server;
 
 namespace AkkaGunicorn.Workers.Sockets;
 
@@ -11,9 +12,10 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// when the socket is empty does completion come back through an async callback.
 /// Completes on end of stream or when the socket is closed under it.
 /// </summary>
-public sealed class SocketSource(Socket socket, int bufferSize = 16 * 1024) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
+/// <param name="socket">The socket, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
+/// <param name="bufferSize">The receive buffer's size.</param>
+public sealed class SocketSource(Socket? socket = null, int bufferSize = 16 * 1024) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
 {
-    internal readonly Socket Socket = socket;
     internal readonly int BufferSize = bufferSize;
     private readonly Outlet<ReadOnlyMemory<byte>> _out = new("SocketSource.out");
 
@@ -21,18 +23,22 @@ public sealed class SocketSource(Socket socket, int bufferSize = 16 * 1024) : Gr
     public override SourceShape<ReadOnlyMemory<byte>> Shape => new(_out);
 
     /// <inheritdoc />
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        new Logic(this, socket ?? (Socket)ConnectionScope.Of(inheritedAttributes).Transport!);
 
     private sealed class Logic : OutGraphStageLogic
     {
         private readonly SocketSource _stage;
+        private readonly Socket _socket;
         private readonly byte[] _buffer;
         private readonly SocketAsyncEventArgs _args = new();
 
-        public Logic(SocketSource stage) : base(stage.Shape)
+        public Logic(SocketSource stage, Socket socket) : base(stage.Shape)
         {
             _stage = stage;
-            _buffer = new byte[stage.BufferSize];
+            _socket = socket;
+            // Only received bytes are ever read: no need to zero a fresh buffer per connection.
+            _buffer = GC.AllocateUninitializedArray<byte>(stage.BufferSize);
             _args.SetBuffer(_buffer, 0, _buffer.Length);
             var onReceived = GetAsyncCallback(OnReceived);
             _args.Completed += (_, _) => onReceived();
@@ -43,7 +49,7 @@ public sealed class SocketSource(Socket socket, int bufferSize = 16 * 1024) : Gr
         {
             try
             {
-                if (!_stage.Socket.ReceiveAsync(_args)) OnReceived();
+                if (!_socket.ReceiveAsync(_args)) OnReceived();
             }
             catch (ObjectDisposedException)
             {

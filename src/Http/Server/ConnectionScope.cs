@@ -1,0 +1,28 @@
+using Akka.Streams;
+using AkkaGunicorn.Http.Stages;
+
+namespace AkkaGunicorn.Http.Server;
+
+/// <summary>
+/// One connection, as an attribute of its graph. The connection graph is built and fused once per worker and
+/// materialized once per connection with this attribute added: its stages take what concerns the connection from it
+/// (endpoints and probes, the transport, the upgrade switch their parser and app stage share) instead of each
+/// connection building and fusing a graph of its own.
+/// </summary>
+/// <param name="info">What the HTTP stages know of the transport.</param>
+/// <param name="transport">The transport itself (a connected socket), for the stages that read and write it.</param>
+public sealed class ConnectionScope(ConnectionInfo info, object? transport = null) : Attributes.IAttribute
+{
+    /// <summary>Endpoints and probes.</summary>
+    public ConnectionInfo Info { get; } = info;
+
+    /// <summary>The transport (a connected socket), or null.</summary>
+    public object? Transport { get; } = transport;
+
+    /// <summary>Set when the connection switches protocols.</summary>
+    public UpgradeSwitch Upgrade { get; } = new();
+
+    /// <summary>The scope in <paramref name="attributes"/>; throws when the graph was materialized without one.</summary>
+    public static ConnectionScope Of(Attributes attributes) =>
+        attributes.GetAttribute<ConnectionScope>(null!) ?? throw new InvalidOperationException("The connection graph was materialized without a ConnectionScope attribute.");
+}
