@@ -275,6 +275,7 @@ public static class Program
             Backlog = settings.Backlog,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
             HeartbeatInterval = settings.HeartbeatInterval,
+            MaxSilence = settings.MaxHeartbeatSilence,
             GracefulTimeout = settings.GracefulTimeout,
             Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
             ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",

@@ -43,6 +43,10 @@ public sealed record ServerSettings
     public TimeSpan HeartbeatInterval => Timeout == TimeSpan.Zero ? TimeSpan.FromSeconds(1)
         : TimeSpan.FromTicks(Math.Clamp(Timeout.Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(1).Ticks));
 
+    /// <summary>The longest an idle worker goes without a heartbeat: a third of <see cref="Timeout"/>, at most 10 s.</summary>
+    public TimeSpan MaxHeartbeatSilence => Timeout == TimeSpan.Zero ? TimeSpan.FromSeconds(10)
+        : TimeSpan.FromTicks(Math.Clamp(Timeout.Ticks / 3, HeartbeatInterval.Ticks, TimeSpan.FromSeconds(10).Ticks));
+
     /// <summary>The pidfile path, or null.</summary>
     public string? PidFile => (string)Values["pidfile"] is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 

@@ -35,7 +35,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private IActorRef? _arbiter;
     private readonly string _token;
     private readonly AcceptSwitch _accepting = new();
-    private DateTime _drainDeadline;
+    private DateTime _drainDeadline, _lastHeartbeat;
+    private (long, long, long) _lastReported = (-1, -1, -1);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -119,8 +120,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
-            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, _state.RequestsServed, _state.InFlight, _state.OpenConnections, Environment.WorkingSet,
-                _stats.StatusClasses(), _stats.Latency()));
+            // An idle worker has no news: it says it is alive only every MaxSilence, which the Arbiter's timeout allows.
+            var figures = (_state.RequestsServed, _state.InFlight, _state.OpenConnections);
+            if (figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.MaxSilence) return;
+            _lastReported = figures;
+            _lastHeartbeat = DateTime.UtcNow;
+            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, figures.OpenConnections,
+                Environment.WorkingSet, _stats.StatusClasses(), _stats.Latency()));
         });
         Receive<QuotaHit>(_ =>
         {

@@ -61,8 +61,11 @@ public sealed record WorkerOptions
     /// <summary>How long in-flight requests get when this worker is sent TERM directly (<c>graceful_timeout</c>).</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often to heartbeat.</summary>
+    /// <summary>How often to heartbeat while there is news (requests, connections).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest an idle worker stays silent: well within the Arbiter's <c>timeout</c>.</summary>
+    public TimeSpan MaxSilence { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long to wait for the Arbiter to accept the registration.</summary>
     public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromSeconds(30);

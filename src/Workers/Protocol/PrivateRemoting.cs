@@ -16,6 +16,13 @@ public static class PrivateRemoting
     public const string Config = $$"""
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
+        # Quiet when idle: one transport thread each way is plenty for control messages, which need no batching (its
+        # flush timer ticks every 40 ms), and nothing watches across processes, so the remote watcher need not tick.
+        akka.remote.dot-netty.tcp.server-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+        akka.remote.dot-netty.tcp.client-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+        akka.remote.dot-netty.tcp.batching.enabled = false
+        akka.remote.watch-failure-detector.heartbeat-interval = 60s
+        akka.remote.watch-failure-detector.unreachable-nodes-reaper-interval = 60s
         akka.remote.untrusted-mode = on
         akka.remote.trusted-selection-paths = []
         akka.remote.log-remote-lifecycle-events = off
@@ -33,6 +40,7 @@ public static class PrivateRemoting
           akka-stream-ref = "AkkaGunicorn.Workers.Protocol.ClosedStreamRefSerializer, AkkaGunicorn.Workers"
         }
         {{ProtocolSerializer.Config}}
+        {{Hosting.TimerQueueScheduler.Config}}
         """;
 
     /// <summary>The TLS setup: present <paramref name="credentials"/>, demand a certificate of the peer, accept only the same one.</summary>
