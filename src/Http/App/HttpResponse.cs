@@ -72,7 +72,7 @@ public sealed class HttpResponse
         if (DeclaredContentLength is { } declared && BytesWritten + data.Length > declared)
             throw new InvalidOperationException($"Response body exceeds the declared Content-Length of {declared} bytes.");
         BytesWritten += data.Length;
-        _buffer ??= GC.AllocateUninitializedArray<byte>(BufferSize);
+        _buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         if (_pendingSend.IsCompleted && data.Length <= _buffer.Length - _buffered)
         {
             data.Span.CopyTo(_buffer.AsSpan(_buffered));
@@ -169,6 +169,18 @@ public sealed class HttpResponse
     private IResponseChannel Channel => _channel ?? throw new InvalidOperationException("The response is not attached to a connection.");
 
     internal void MarkStarted() => HasStarted = true;
+
+    /// <summary>
+    /// The connection has sent the whole response: the write buffer goes back to the pool until the next response
+    /// needs one, so an idle keep-alive connection holds none.
+    /// </summary>
+    internal void ReleaseBuffer()
+    {
+        if (_buffer is null || !_pendingSend.IsCompleted) return;
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+        _buffered = 0;
+    }
 
     internal long? ParseDeclaredLength()
     {

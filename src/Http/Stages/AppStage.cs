@@ -537,6 +537,9 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void AfterResponse()
         {
             _finalPushed = false;
+            // The writer has taken the final part and the socket has sent what came before: nothing refers to the
+            // response's buffer any more.
+            _response.ReleaseBuffer();
             if (_appRunning)
             {
                 // The app ended its response early and is still running: its next request must not overlap it.
