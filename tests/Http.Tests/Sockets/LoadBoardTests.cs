@@ -57,4 +57,31 @@ public sealed class LoadBoardTests : IDisposable
         Assert.Equal(7, _board.ConnectionsOf(3));
         Assert.False(_board.MayAccept(0, 8, TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public void Slack_lets_a_worker_a_little_ahead_accept()
+    {
+        _board.Join(0);
+        _board.Join(1);
+        _board.Publish(1, 8);
+        Assert.True(_board.MayAccept(0, 9, TimeSpan.FromSeconds(10), slack: 1));
+        Assert.False(_board.MayAccept(0, 10, TimeSpan.FromSeconds(10), slack: 1));
+        // The worker's own rule: an eighth of what it holds, at least one.
+        var share = new FairShare(_board, 0, TimeSpan.FromSeconds(10));
+        Assert.True(share.MayAccept(9));
+        Assert.False(share.MayAccept(10));
+    }
+
+    [Fact]
+    public void Only_entries_ever_taken_are_read_and_a_late_high_entry_still_counts()
+    {
+        _board.Join(0);
+        Assert.True(_board.MayAccept(0, 50, TimeSpan.FromSeconds(10)));
+        // A sibling far up the board, joined later from another handle, is seen at once.
+        using var other = Open();
+        other.Join(1500);
+        other.Publish(1500, 3);
+        Assert.False(_board.MayAccept(0, 50, TimeSpan.FromSeconds(10)));
+        Assert.True(_board.MayAccept(0, 3, TimeSpan.FromSeconds(10)));
+    }
 }

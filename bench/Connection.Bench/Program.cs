@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Connection.Bench.ConnectionBenchmarks).Assembly).Run(args);
