@@ -49,7 +49,7 @@ public class ConnectionBenchmarks
         _listener.Listen(128);
         _graph = new ConnectionGraph(_app, _options, _state);
         _hosted = Source.Queue<Socket>(16, OverflowStrategy.Backpressure)
-            .To(new ConnectionHost(_graph, 1000, () => { }, () => { }))
+            .To(new ConnectionHost(_graph, 1000, new ConnectionRoster(), () => { }, () => { }))
             .Run(_materializer);
     }
 
@@ -71,7 +71,7 @@ public class ConnectionBenchmarks
     public Task BuiltPerConnection() => ConnectAsync(socket =>
         Source.FromGraph(new SocketSource(socket))
             .Via(HttpServerBlueprint.Create(_app, _options, _state, SocketProbe.Describe(socket)))
-            .ToMaterialized(new SocketSink(socket), Keep.Right)
+            .ToMaterialized(new SocketSink(socket: socket), Keep.Right)
             .Run(_materializer));
 
     [Benchmark(Description = "building and fusing the connection graph")]

@@ -203,7 +203,7 @@ public sealed class SupervisionTests : TestKit
         Assert.False(old.Killed);
     }
 
-    private static Heartbeat Beat(string token, int pid, long resident) => new(token, pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets]);
+    private static Heartbeat Beat(string token, int pid, long resident) => new(token, pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets], new long[5], new long[4]);
 
     private const int LatencyHistogramBuckets = AkkaGunicorn.Workers.Observability.LatencyHistogram.Buckets;
 

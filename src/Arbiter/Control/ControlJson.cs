@@ -51,6 +51,8 @@ public static class ControlJson
             ["rate_60s"] = Math.Round(stats.Rate60s, 1),
             ["status"] = new JsonObject(stats.StatusClasses.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["latency_ms"] = new JsonObject(stats.LatencyMs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["connections"] = new JsonObject(stats.Connections.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            ["expired"] = new JsonObject(stats.Expired.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["per_worker"] = new JsonArray(stats.PerWorker.OrderBy(kv => kv.Key).Select(kv => (JsonNode)new JsonObject
             {
                 ["pid"] = kv.Key,

@@ -1,3 +1,4 @@
+using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Observability;
 
 namespace AkkaGunicorn.Arbiter.Control;
@@ -9,8 +10,11 @@ namespace AkkaGunicorn.Arbiter.Control;
 /// <param name="StatusClasses">Responses by class: "1xx" … "5xx".</param>
 /// <param name="LatencyMs">Latency percentiles in milliseconds: "p50", "p90", "p99", "p999".</param>
 /// <param name="PerWorker">Requests served by each live worker.</param>
+/// <param name="Connections">Open connections of live workers by phase: "new", "reading_head", "in_request", "idle", "upgraded".</param>
+/// <param name="Expired">Connections the server closed on clients, by reason: "header_timeout", "slow_request_body", "slow_response_reader", "evicted".</param>
 public sealed record StatsSnapshot(long Requests, double Rate10s, double Rate60s, IReadOnlyDictionary<string, long> StatusClasses,
-    IReadOnlyDictionary<string, double> LatencyMs, IReadOnlyDictionary<int, long> PerWorker);
+    IReadOnlyDictionary<string, double> LatencyMs, IReadOnlyDictionary<int, long> PerWorker,
+    IReadOnlyDictionary<string, long> Connections, IReadOnlyDictionary<string, long> Expired);
 
 /// <summary>
 /// Aggregates the workers' heartbeats into server-wide figures. Exited workers' totals are kept, so the totals
@@ -21,6 +25,7 @@ public sealed class ServerStats
     private readonly Dictionary<int, WorkerReported> _live = new();
     private readonly long[] _exitedClasses = new long[6];
     private readonly long[] _exitedLatency = new long[LatencyHistogram.Buckets];
+    private readonly long[] _exitedExpiries = new long[Enum.GetValues<ConnectionExpiry>().Length];
     private readonly Queue<(DateTime At, long Total)> _samples = new();
     private long _exitedServed;
 
@@ -44,6 +49,7 @@ public sealed class ServerStats
         {
             Add(_exitedClasses, last.Heartbeat.StatusClasses);
             Add(_exitedLatency, last.Heartbeat.Latency);
+            Add(_exitedExpiries, last.Heartbeat.Expiries);
         }
         _exitedServed += Math.Max(served, last?.Heartbeat.Served ?? 0);
         Sample(DateTime.UtcNow);
@@ -64,10 +70,14 @@ public sealed class ServerStats
         long total = Total;
         var classes = (long[])_exitedClasses.Clone();
         var latency = (long[])_exitedLatency.Clone();
+        var expiries = (long[])_exitedExpiries.Clone();
+        var phases = new long[Enum.GetValues<ConnectionPhase>().Length];
         foreach (var report in _live.Values)
         {
             Add(classes, report.Heartbeat.StatusClasses);
             Add(latency, report.Heartbeat.Latency);
+            Add(expiries, report.Heartbeat.Expiries);
+            Add(phases, report.Heartbeat.Phases);
         }
         return new StatsSnapshot(total, Rate(now, total, 10), Rate(now, total, 60),
             new Dictionary<string, long> { ["1xx"] = classes[1], ["2xx"] = classes[2], ["3xx"] = classes[3], ["4xx"] = classes[4], ["5xx"] = classes[5] },
@@ -78,8 +88,13 @@ public sealed class ServerStats
                 ["p99"] = LatencyHistogram.Percentile(latency, 0.99) / 1000.0,
                 ["p999"] = LatencyHistogram.Percentile(latency, 0.999) / 1000.0,
             },
-            _live.ToDictionary(kv => kv.Key, kv => kv.Value.Heartbeat.Served));
+            _live.ToDictionary(kv => kv.Key, kv => kv.Value.Heartbeat.Served),
+            Named<ConnectionPhase>(phases), Named<ConnectionExpiry>(expiries));
     }
+
+    /// <summary>Counts indexed by <typeparamref name="TEnum"/>, keyed by its names in snake case.</summary>
+    private static Dictionary<string, long> Named<TEnum>(long[] counts) where TEnum : struct, Enum =>
+        Enum.GetValues<TEnum>().ToDictionary(SnakeCase.Of, value => Convert.ToInt32(value) < counts.Length ? counts[Convert.ToInt32(value)] : 0);
 
     private double Rate(DateTime now, long total, int seconds)
     {

@@ -34,11 +34,18 @@ public sealed class HeaderList : IReadOnlyList<KeyValuePair<string, string>>
     /// <summary>Appends a field.</summary>
     public void Add(string name, string value) => _fields.Add(new(name, value));
 
-    /// <summary>Replaces every field named <paramref name="name"/> with one field.</summary>
+    /// <summary>Replaces every field named <paramref name="name"/> with one field, where the first of them was (else at the end).</summary>
     public void Set(string name, string value)
     {
-        Remove(name);
-        Add(name, value);
+        int first = _fields.FindIndex(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase));
+        if (first < 0)
+        {
+            Add(name, value);
+            return;
+        }
+        _fields[first] = new(_fields[first].Key, value);
+        for (int i = _fields.Count - 1; i > first; i--)
+            if (string.Equals(_fields[i].Key, name, StringComparison.OrdinalIgnoreCase)) _fields.RemoveAt(i);
     }
 
     /// <summary>Removes every field named <paramref name="name"/>; returns whether any was there.</summary>

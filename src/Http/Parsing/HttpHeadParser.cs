@@ -88,9 +88,10 @@ public sealed class HttpHeadParser(HttpParserOptions options)
 
         if (!IsAllowedTarget(method, target)) return HttpParseError.InvalidRequestLine;
 
-        if (versionText.SequenceEqual("HTTP/1.1"u8)) version = HttpVersion.Http11;
-        else if (versionText.SequenceEqual("HTTP/1.0"u8)) version = HttpVersion.Http10;
-        else return HttpParseError.InvalidHttpVersion;
+        // RFC 9110 §2.5: a later HTTP/1.x is answered as HTTP/1.1, the highest minor version we speak (as Gunicorn does).
+        if (versionText.Length != 8 || !versionText.StartsWith("HTTP/1."u8) || !char.IsAsciiDigit((char)versionText[7]))
+            return HttpParseError.InvalidHttpVersion;
+        version = versionText[7] == (byte)'0' ? HttpVersion.Http10 : HttpVersion.Http11;
         return HttpParseError.None;
     }
 

@@ -41,6 +41,10 @@ public enum HttpParseError
     ChunkMissingTerminator,
     /// <summary>The connection closed before the message was complete.</summary>
     UnexpectedEndOfMessage,
+    /// <summary>The request head did not arrive whole within <c>request_header_timeout</c>.</summary>
+    RequestHeaderTimeout,
+    /// <summary>The request body arrived slower than <c>min_request_body_rate</c>.</summary>
+    RequestBodyTooSlow,
 }
 
 /// <summary>Maps parse errors to the status codes Gunicorn answers with.</summary>
@@ -53,6 +57,7 @@ public static class HttpParseErrors
         HttpParseError.UnsupportedTransferCoding => 501,
         HttpParseError.ExpectationFailed => 417,
         HttpParseError.ForbiddenProxyRequest => 403,
+        HttpParseError.RequestHeaderTimeout or HttpParseError.RequestBodyTooSlow => 408,
         _ => 400,
     };
 }

@@ -11,8 +11,12 @@ namespace AkkaGunicorn.Http.Server;
 /// </summary>
 /// <param name="info">What the HTTP stages know of the transport.</param>
 /// <param name="transport">The transport itself (a connected socket), for the stages that read and write it.</param>
-public sealed class ConnectionScope(ConnectionInfo info, object? transport = null) : Attributes.IAttribute
+/// <param name="roster">The roster of the host serving the connection, or null for one of its own.</param>
+public sealed class ConnectionScope(ConnectionInfo info, object? transport = null, ConnectionRoster? roster = null) : Attributes.IAttribute
 {
+    /// <summary>Where the connection is counted by phase, and found when its host must make room.</summary>
+    public ConnectionRoster Roster { get; } = roster ?? new ConnectionRoster();
+
     /// <summary>Endpoints and probes.</summary>
     public ConnectionInfo Info { get; } = info;
 

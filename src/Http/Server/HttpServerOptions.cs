@@ -11,8 +11,20 @@ public sealed record HttpServerOptions
     /// <summary>How long an idle keep-alive connection waits for its next request (<c>keepalive</c>).</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a new connection may take to send its first request head.</summary>
-    public TimeSpan FirstRequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a client may take to send a whole request head (<c>request_header_timeout</c>): from the connection's
+    /// start for its first request, from the head's first byte for later ones, whatever trickles in meanwhile.
+    /// </summary>
+    public TimeSpan RequestHeaderTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The slowest a request body may arrive, in bytes per second, once the grace period is over; 0 for no limit (<c>min_request_body_rate</c>).</summary>
+    public int MinRequestBodyRate { get; init; } = 240;
+
+    /// <summary>The slowest a client may read a response, in bytes per second, once the grace period is over; 0 for no limit (<c>min_response_rate</c>).</summary>
+    public int MinResponseRate { get; init; } = 240;
+
+    /// <summary>How long a body or a response may go slower than its minimum rate before it counts (<c>data_rate_grace</c>).</summary>
+    public TimeSpan DataRateGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Accept a PROXY protocol v1/v2 preamble at the start of a connection (<c>proxy_protocol</c>).</summary>
     public bool ProxyProtocol { get; init; }

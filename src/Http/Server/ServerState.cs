@@ -47,4 +47,33 @@ public sealed class ServerState
 
     /// <summary>Counts a connection as closed.</summary>
     public void ConnectionClosed() => Interlocked.Decrement(ref _connections);
+
+    private readonly long[] _expiries = new long[Enum.GetValues<ConnectionExpiry>().Length];
+    private volatile ConnectionRoster[] _rosters = [];
+
+    /// <summary>Counts a connection closed for <paramref name="expiry"/>.</summary>
+    public void Expired(ConnectionExpiry expiry) => Interlocked.Increment(ref _expiries[(int)expiry]);
+
+    /// <summary>Connections closed so far, by <see cref="ConnectionExpiry"/>.</summary>
+    public long[] Expiries()
+    {
+        var copy = new long[_expiries.Length];
+        for (int i = 0; i < copy.Length; i++) copy[i] = Interlocked.Read(ref _expiries[i]);
+        return copy;
+    }
+
+    /// <summary>Counts the connections of <paramref name="roster"/> (a host's) among this worker's.</summary>
+    public void Track(ConnectionRoster roster)
+    {
+        lock (_expiries) _rosters = [.. _rosters, roster];
+    }
+
+    /// <summary>Open connections by <see cref="ConnectionPhase"/>, over every tracked roster.</summary>
+    public long[] ConnectionPhases()
+    {
+        var phases = new long[Enum.GetValues<ConnectionPhase>().Length];
+        foreach (var roster in _rosters)
+            for (int i = 0; i < phases.Length; i++) phases[i] += roster.Count((ConnectionPhase)i);
+        return phases;
+    }
 }

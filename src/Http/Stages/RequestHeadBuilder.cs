@@ -17,6 +17,7 @@ internal sealed class RequestHeadBuilder(bool casefoldMethod) : IHttpHeadHandler
     ];
 
     private HttpRequest? _request;
+    private string? _targetAuthority;
 
     public void Begin(HttpRequest request)
     {
@@ -32,6 +33,16 @@ internal sealed class RequestHeadBuilder(bool casefoldMethod) : IHttpHeadHandler
         if (casefoldMethod) request.Method = request.Method.ToUpperInvariant();
         request.Target = target.Length == 1 && target[0] == (byte)'/' ? "/" : Encoding.Latin1.GetString(target);
         request.Version = version;
+        _targetAuthority = RequestTargets.AbsoluteAuthority(method, target);
+    }
+
+    /// <summary>
+    /// Called once the head is whole. RFC 9112 §3.2.2: an absolute-form target's authority is the request's host,
+    /// whatever Host says; the app sees it as Host, as a proxy in front would have sent it.
+    /// </summary>
+    public void Complete()
+    {
+        if (_targetAuthority is not null) _request!.Headers.Set("Host", _targetAuthority);
     }
 
     public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) =>

@@ -12,7 +12,9 @@ namespace AkkaGunicorn.Http.Stages;
 /// a head, its body chunks and its end. It parses only when pulled, so an app that does not read its body
 /// holds the client back. Input is used in place; only a partial head or chunk line is copied aside.
 /// It closes the connection (completes) when idle past the keep-alive timeout, after a request that does not
-/// keep the connection alive, and after a refusal. After a request that may switch protocols it parses nothing until
+/// keep the connection alive, and after a refusal; it refuses with 408 a head not whole within the request-header
+/// timeout and a body slower than the minimum rate. It keeps the connection's phase on its host's roster, which may
+/// close it while it waits for a request. After a request that may switch protocols it parses nothing until
 /// the app has answered: if the app upgraded the connection, every further byte is the new protocol's, and goes to the
 /// app as body chunks until the client closes.
 /// </summary>
@@ -32,19 +34,23 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
     public override FlowShape<ReadOnlyMemory<byte>, RequestPart> Shape => new(_in, _out);
 
     /// <inheritdoc />
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
-        connection is null || upgrade is null
-            ? new Logic(this, connection ?? ConnectionScope.Of(inheritedAttributes).Info, upgrade ?? ConnectionScope.Of(inheritedAttributes).Upgrade)
-            : new Logic(this, connection, upgrade);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
+    {
+        if (connection is not null && upgrade is not null) return new Logic(this, connection, upgrade, new ConnectionRoster());
+        var scope = ConnectionScope.Of(inheritedAttributes);
+        return new Logic(this, connection ?? scope.Info, upgrade ?? scope.Upgrade, scope.Roster);
+    }
 
     private enum Mode : byte { Preamble, Head, LengthBody, ChunkedBody, MessageEnd, UpgradeAnswer, Upgraded, Done }
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
-        private const string IdleTimer = "idle";
+        private const string DeadlineTimer = "deadline";
         private readonly RequestParserStage _stage;
         private readonly ConnectionInfo _connection;
         private readonly UpgradeSwitch _upgrade;
+        private readonly ConnectionRoster _roster;
+        private ConnectionRoster.Member? _member;
         private readonly HttpHeadParser _parser;
         private readonly ChunkedDecoder _chunked;
         private readonly RequestHeadBuilder _builder;
@@ -55,14 +61,18 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         private Mode _mode;
         private long _remaining;
         private bool _keepAlive, _upstreamDone, _sawRequest;
-        private long _idleSince;
+        // When the connection began waiting for a head (accepted, or answered), and when the head's first byte came (0: none yet).
+        private long _waitingSince, _headStarted;
+        // The body's bytes so far, and the time spent waiting for them (only while the app wants more).
+        private long _bodyBytes, _bodyWaited, _bodyWaitStarted;
         private ProxyInfo? _proxy;
 
-        public Logic(RequestParserStage stage, ConnectionInfo connection, UpgradeSwitch upgrade) : base(stage.Shape)
+        public Logic(RequestParserStage stage, ConnectionInfo connection, UpgradeSwitch upgrade, ConnectionRoster roster) : base(stage.Shape)
         {
             _stage = stage;
             _connection = connection;
             _upgrade = upgrade;
+            _roster = roster;
             _parser = new HttpHeadParser(stage.Options.Parser);
             _chunked = new ChunkedDecoder(stage.Options.Parser);
             _builder = new RequestHeadBuilder(stage.Options.Parser.CasefoldHttpMethod);
@@ -75,6 +85,18 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         public void OnPush()
         {
             var segment = Grab(_stage._in);
+            switch (_mode)
+            {
+                case Mode.Head or Mode.Preamble when _headStarted == 0:
+                    _headStarted = Environment.TickCount64;
+                    _roster.Move(_member!, ConnectionPhase.ReadingHead);
+                    break;
+                case Mode.LengthBody or Mode.ChunkedBody:
+                    _bodyBytes += segment.Length;
+                    if (_bodyWaitStarted != 0) _bodyWaited += Environment.TickCount64 - _bodyWaitStarted;
+                    _bodyWaitStarted = 0;
+                    break;
+            }
             if (_input.IsEmpty)
             {
                 _input = segment;
@@ -116,29 +138,62 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             // One periodic check per connection rather than a timer per request: scheduling and cancelling
             // a timer for every keep-alive wait costs more than parsing the request.
             var options = _stage.Options;
-            var tick = TimeSpan.FromTicks(Math.Clamp(Math.Min(options.KeepAlive.Ticks, options.FirstRequestTimeout.Ticks) / 4,
+            var tick = TimeSpan.FromTicks(Math.Clamp(Math.Min(options.KeepAlive.Ticks, options.RequestHeaderTimeout.Ticks) / 4,
                 TimeSpan.FromMilliseconds(25).Ticks, TimeSpan.FromSeconds(1).Ticks));
-            ScheduleRepeatedly(IdleTimer, tick);
-            _idleSince = Environment.TickCount64;
+            ScheduleRepeatedly(DeadlineTimer, tick);
+            _waitingSince = Environment.TickCount64;
+            _member = _roster.Join(GetAsyncCallback(OnEvicted));
+        }
+
+        public override void PostStop()
+        {
+            if (_member is not null) _roster.Leave(_member);
+        }
+
+        /// <summary>The host needs room: close, unless a request began meanwhile.</summary>
+        private void OnEvicted()
+        {
+            if (_member!.Phase is ConnectionPhase.InRequest or ConnectionPhase.Upgraded) return;
+            _stage.State.Expired(ConnectionExpiry.Evicted);
+            CompleteStage();
         }
 
         /// <summary>
-        /// Closes a connection idle for longer than allowed: the keep-alive time after a request, the first-request
-        /// timeout before one (the keep-alive time too while the server drains). A draining server does not close
-        /// idle connections at once: a busy client sends its next request within the keep-alive time, gets it
-        /// answered with Connection: close, and so never sees its connection dropped between requests. Bytes
-        /// already waiting in the kernel make a connection busy, not idle.
+        /// Enforces the deadlines of a connection waiting on its client. Idle, it closes after the keep-alive time
+        /// (between requests, or while the server drains) or the request-header timeout (before its first request). A
+        /// draining server does not close idle connections at once: a busy client sends its next request within the
+        /// keep-alive time, gets it answered with Connection: close, and so never sees its connection dropped between
+        /// requests. Bytes already waiting in the kernel make a connection busy, not idle. A head under way must be whole
+        /// within the request-header timeout of its first byte, however it trickles; a body must keep up the minimum
+        /// rate, counted only while the app waits for it. Nothing is checked while the app works.
         /// </summary>
         protected override void OnTimer(object timerKey)
         {
-            if (!IsIdle) return;
-            var limit = _sawRequest || _stage.State.IsDraining ? _stage.Options.KeepAlive : _stage.Options.FirstRequestTimeout;
-            if (Environment.TickCount64 - _idleSince >= (long)limit.TotalMilliseconds && _connection.HasUnreadInput?.Invoke() != true)
-                CompleteStage();
+            if (!HasBeenPulled(_stage._in)) return;
+            var options = _stage.Options;
+            long now = Environment.TickCount64;
+            switch (_mode)
+            {
+                case Mode.Head or Mode.Preamble when _input.IsEmpty && _headStarted == 0:
+                    var limit = _sawRequest || _stage.State.IsDraining ? options.KeepAlive : options.RequestHeaderTimeout;
+                    if (now - _waitingSince < (long)limit.TotalMilliseconds || _connection.HasUnreadInput?.Invoke() == true) return;
+                    if (!_sawRequest) _stage.State.Expired(ConnectionExpiry.HeaderTimeout);
+                    CompleteStage();
+                    break;
+                case Mode.Head or Mode.Preamble when IsAvailable(_stage._out):
+                    long since = _sawRequest && _headStarted != 0 ? _headStarted : _waitingSince;
+                    if (now - since < (long)options.RequestHeaderTimeout.TotalMilliseconds) return;
+                    _stage.State.Expired(ConnectionExpiry.HeaderTimeout);
+                    Refuse(HttpParseError.RequestHeaderTimeout, inBody: false);
+                    break;
+                case Mode.LengthBody or Mode.ChunkedBody when _bodyWaitStarted != 0 && options.MinRequestBodyRate > 0 && IsAvailable(_stage._out):
+                    long waited = _bodyWaited + now - _bodyWaitStarted;
+                    if (waited <= (long)options.DataRateGrace.TotalMilliseconds || _bodyBytes * 1000 >= options.MinRequestBodyRate * waited) return;
+                    _stage.State.Expired(ConnectionExpiry.SlowRequestBody);
+                    Refuse(HttpParseError.RequestBodyTooSlow, inBody: true);
+                    break;
+            }
         }
-
-        /// <summary>Between requests, with nothing buffered, waiting on the client.</summary>
-        private bool IsIdle => _mode == Mode.Head && _input.IsEmpty && HasBeenPulled(_stage._in);
 
         /// <summary>Emits at most one element per pull.</summary>
         private void Produce()
@@ -162,10 +217,15 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                     case Mode.MessageEnd:
                         if (!_keepAlive) { CompleteStage(); return; }
                         _mode = Mode.Head;
+                        // Answered: the wait for the next head starts now (a pipelined one may have begun already).
+                        _waitingSince = Environment.TickCount64;
+                        _headStarted = _input.IsEmpty ? 0 : _waitingSince;
+                        _roster.Move(_member!, _input.IsEmpty ? ConnectionPhase.Idle : ConnectionPhase.ReadingHead);
                         break;
                     case Mode.UpgradeAnswer:
                         // Pulled again: the app has answered the upgradable request (or, upgrading, wants its bytes).
                         _mode = _upgrade.Upgraded ? Mode.Upgraded : Mode.MessageEnd;
+                        if (_mode == Mode.Upgraded) _roster.Move(_member!, ConnectionPhase.Upgraded);
                         break;
                     case Mode.Upgraded:
                         ReadUpgraded();
@@ -210,8 +270,12 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 else AwaitInput();
                 return;
             }
+            _builder.Complete();
             _input = _input[consumed..];
             _sawRequest = true;
+            _headStarted = 0;
+            _bodyBytes = _bodyWaited = _bodyWaitStarted = 0;
+            _roster.Move(_member!, ConnectionPhase.InRequest);
             _request.Framing = framing;
             _request.ContentLength = framing.Body == BodyKind.ContentLength ? framing.ContentLength
                 : framing.Body == BodyKind.None && _request.Headers.Contains("Content-Length") ? 0 : null;
@@ -325,10 +389,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 _input.Span.CopyTo(_spare);
                 _input = _spare.AsMemory(0, _input.Length);
             }
-            if (_mode == Mode.Head && _input.IsEmpty)
-            {
-                _idleSince = Environment.TickCount64;
-            }
+            if (_mode is Mode.LengthBody or Mode.ChunkedBody && _bodyWaitStarted == 0) _bodyWaitStarted = Environment.TickCount64;
             if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }
 

@@ -36,7 +36,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly string _token;
     private readonly AcceptSwitch _accepting = new();
     private DateTime _drainDeadline, _lastHeartbeat;
-    private (long, long, long) _lastReported = (-1, -1, -1);
+    private (long, long, long, long) _lastReported = (-1, -1, -1, -1);
+    private readonly MemoryTrim _trim = new();
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -120,13 +121,22 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
+            if (_trim.ShouldTrim(Environment.WorkingSet, _state.InFlight, _state.RequestsServed))
+            {
+                long before = Environment.WorkingSet;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                _trim.Trimmed(Environment.WorkingSet);
+                Log.Debug("Idle: gave back {Freed} MB of memory", (before - Environment.WorkingSet) / (1024 * 1024));
+            }
             // An idle worker has no news: it says it is alive only every MaxSilence, which the Arbiter's timeout allows.
-            var figures = (_state.RequestsServed, _state.InFlight, _state.OpenConnections);
+            var phases = _state.ConnectionPhases();
+            var expiries = _state.Expiries();
+            var figures = (_state.RequestsServed, _state.InFlight, Fingerprint(phases), Fingerprint(expiries));
             if (figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.MaxSilence) return;
             _lastReported = figures;
             _lastHeartbeat = DateTime.UtcNow;
-            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, figures.OpenConnections,
-                Environment.WorkingSet, _stats.StatusClasses(), _stats.Latency()));
+            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, _state.OpenConnections,
+                Environment.WorkingSet, _stats.StatusClasses(), _stats.Latency(), phases, expiries));
         });
         Receive<QuotaHit>(_ =>
         {
@@ -186,7 +196,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             var accepted = sources.Count == 1
                 ? sources[0]
                 : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
-            accepted.RunWith(new ConnectionHost(_graph, perLane, Opened, Closed), _materializer)
+            var roster = new ConnectionRoster();
+            state.Track(roster);
+            accepted.RunWith(new ConnectionHost(_graph, perLane, roster, Opened, Closed), _materializer)
                 .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
         }
         Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));
@@ -218,5 +230,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Closed();
             Log.Error(e, "Could not start a connection");
         }
+    }
+
+    /// <summary>One number that changes when any of the counts does, so that an idle worker can tell whether it has news.</summary>
+    private static long Fingerprint(long[] counts)
+    {
+        long hash = 17;
+        foreach (var count in counts) hash = hash * 1_000_003 + count;
+        return hash;
     }
 }

@@ -8,7 +8,7 @@ namespace AkkaGunicorn.Workers.Observability;
 /// The .NET way to the same figures: System.Diagnostics.Metrics instruments on the "AkkaGunicorn" meter, readable
 /// with dotnet-counters or OpenTelemetry: <c>http.server.request.duration</c> (seconds, by method and status, as
 /// OpenTelemetry's HTTP conventions name it), <c>akkagunicorn.requests</c>, and gauges of open connections and
-/// requests in flight.
+/// requests in flight, connections by phase, and connections closed on slow or idle clients by reason.
 /// </summary>
 public sealed class ServerMetrics : IExchangeObserver, IDisposable
 {
@@ -26,7 +26,14 @@ public sealed class ServerMetrics : IExchangeObserver, IDisposable
         _requests = _meter.CreateCounter<long>("akkagunicorn.requests", "{request}", "Requests served.");
         _meter.CreateObservableUpDownCounter("akkagunicorn.connections.open", () => state.OpenConnections, "{connection}", "Open connections.");
         _meter.CreateObservableUpDownCounter("akkagunicorn.requests.in_flight", () => state.InFlight, "{request}", "Requests in progress.");
+        _meter.CreateObservableUpDownCounter("akkagunicorn.connections.phase", () => Measure<ConnectionPhase>(state.ConnectionPhases(), "phase"),
+            "{connection}", "Open connections by phase: new, reading_head, in_request, idle, upgraded.");
+        _meter.CreateObservableCounter("akkagunicorn.connections.expired", () => Measure<ConnectionExpiry>(state.Expiries(), "reason"),
+            "{connection}", "Connections closed on their clients: header_timeout, slow_request_body, slow_response_reader, evicted.");
     }
+
+    private static IEnumerable<Measurement<long>> Measure<TEnum>(long[] counts, string tag) where TEnum : struct, Enum =>
+        Enum.GetValues<TEnum>().Select(value => new Measurement<long>(counts[Convert.ToInt32(value)], new KeyValuePair<string, object?>(tag, SnakeCase.Of(value))));
 
     /// <inheritdoc />
     public void Completed(in Exchange exchange)

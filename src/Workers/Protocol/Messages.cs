@@ -30,8 +30,10 @@ public sealed record Rejected(string Token, string Reason);
 /// <param name="ResidentBytes">Resident memory.</param>
 /// <param name="StatusClasses">Responses by status class: index 1 is 1xx … 5 is 5xx, 0 anything else.</param>
 /// <param name="Latency">Request latencies, counted in LatencyHistogram's buckets.</param>
+/// <param name="Phases">Open connections by ConnectionPhase.</param>
+/// <param name="Expiries">Connections closed so far by ConnectionExpiry (deadlines, slow clients, evictions).</param>
 public sealed record Heartbeat(string Token, int Pid, long Served, long InFlight, long Connections, long ResidentBytes,
-    long[] StatusClasses, long[] Latency);
+    long[] StatusClasses, long[] Latency, long[] Phases, long[] Expiries);
 
 /// <summary>Arbiter → worker: stop accepting, finish in-flight requests within the timeout, then exit.</summary>
 /// <param name="Token">The worker's token.</param>

@@ -60,6 +60,8 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                     w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); w.Write(m.InFlight); w.Write(m.Connections); w.Write(m.ResidentBytes);
                     WriteArray(w, m.StatusClasses);
                     WriteArray(w, m.Latency);
+                    WriteArray(w, m.Phases);
+                    WriteArray(w, m.Expiries);
                     break;
                 case Drain m: w.Write(m.Token); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
                 case Drained m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); break;
@@ -86,7 +88,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             "ok" => new Registered(r.ReadString()),
             "rej" => new Rejected(r.ReadString(), r.ReadString()),
             "hb" => new Heartbeat(r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
-                r.ReadInt64Array(), r.ReadInt64Array()),
+                r.ReadInt64Array(), r.ReadInt64Array(), r.ReadInt64Array(), r.ReadInt64Array()),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadBoolean()),
             "drained" => new Drained(r.ReadString(), r.ReadInt32(), r.ReadInt64()),
             "quota" => new QuotaReached(r.ReadString(), r.ReadInt32(), r.ReadInt64()),

@@ -21,14 +21,14 @@ public sealed class ConnectionGraph
     {
         var graph = Source.FromGraph(new SocketSource())
             .Via(HttpServerBlueprint.Create(app, http, state))
-            .ToMaterialized(new SocketSink(), Keep.Right);
+            .ToMaterialized(new SocketSink(http.MinResponseRate, http.DataRateGrace, () => state.Expired(ConnectionExpiry.SlowResponseReader)), Keep.Right);
         _fused = Fusing.Aggressive(graph);
     }
 
-    /// <summary>Serves <paramref name="socket"/>; the task completes when the socket is closed.</summary>
-    public Task Run(Socket socket, IMaterializer materializer)
+    /// <summary>Serves <paramref name="socket"/>, counted on <paramref name="roster"/>; the task completes when the socket is closed.</summary>
+    public Task Run(Socket socket, IMaterializer materializer, ConnectionRoster? roster = null)
     {
         if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
-        return materializer.Materialize(_fused.AddAttributes(new Attributes(new ConnectionScope(SocketProbe.Describe(socket), socket))));
+        return materializer.Materialize(_fused.AddAttributes(new Attributes(new ConnectionScope(SocketProbe.Describe(socket), socket, roster))));
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using AkkaGunicorn.Http.Server;
 
 namespace AkkaGunicorn.Workers.Serving;
 
@@ -12,16 +13,23 @@ namespace AkkaGunicorn.Workers.Serving;
 /// worker's time under a new-connection-per-request load). A worker runs one host per core, so connections still
 /// spread over the cores. The materialized task completes once the stream of connections has ended and every
 /// connection is closed, or fails when serving fails.
+/// <para>
+/// At its limit it accepts only while some connection waits on its client for a request (new, idle, or trickling a
+/// head), and closes the one that has waited longest to make room, as nginx does: so idle or slow connections cannot
+/// lock busy clients out, while connections with a request under way are never touched.
+/// </para>
 /// </summary>
 /// <param name="graph">What each connection runs.</param>
-/// <param name="limit">The most connections served at once; further ones wait in the kernel's queue.</param>
+/// <param name="limit">The most connections served at once; further ones wait in the kernel's queue unless some can be evicted.</param>
+/// <param name="roster">Where this host's connections are counted by phase.</param>
 /// <param name="opened">Called as a connection starts to be served.</param>
 /// <param name="closed">Called once a connection is closed.</param>
-public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action opened, Action closed)
+public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionRoster roster, Action opened, Action closed)
     : GraphStageWithMaterializedValue<SinkShape<Socket>, Task>
 {
     internal readonly ConnectionGraph Graph = graph;
     internal readonly int Limit = limit;
+    internal readonly ConnectionRoster Roster = roster;
     internal readonly Action Opened = opened;
     internal readonly Action Closed = closed;
     private readonly Inlet<Socket> _in = new("ConnectionHost.in");
@@ -41,6 +49,7 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
         private readonly ConnectionHost _stage;
         private readonly TaskCompletionSource _done;
         private readonly Action<Task> _onClosed;
+        private readonly Action _onWaiting;
         private int _open;
         private bool _acceptingDone;
 
@@ -50,6 +59,8 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
             _done = done;
             var onClosed = GetAsyncCallback(OnConnectionClosed);
             _onClosed = _ => onClosed();
+            // Connections run in interpreters of their own (same actor): their news comes back as an async callback.
+            _onWaiting = GetAsyncCallback(PullIfRoom);
             SetHandler(stage._in, this);
         }
 
@@ -58,12 +69,14 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
         public override void OnPush()
         {
             var socket = Grab(_stage._in);
+            // Over the limit: make room (if every waiting connection was taken meanwhile, serve this one anyway).
+            if (_open >= _stage.Limit) _stage.Roster.EvictOldest();
             _stage.Opened();
             _open++;
             Task served;
             try
             {
-                served = _stage.Graph.Run(socket, SubFusingMaterializer);
+                served = _stage.Graph.Run(socket, SubFusingMaterializer, _stage.Roster);
             }
             catch (Exception e)
             {
@@ -72,7 +85,22 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
                 served = Task.CompletedTask;
             }
             served.ContinueWith(_onClosed, TaskContinuationOptions.ExecuteSynchronously);
-            if (_open < _stage.Limit) Pull(_stage._in);
+            PullIfRoom();
+        }
+
+        private void PullIfRoom()
+        {
+            if (_acceptingDone || HasBeenPulled(_stage._in)) return;
+            if (_open < _stage.Limit || _stage.Roster.AnyWaiting)
+            {
+                _stage.Roster.WaitingBegan = null;
+                Pull(_stage._in);
+            }
+            else
+            {
+                // Full, and every connection busy: accept again once one of them waits on its client.
+                _stage.Roster.WaitingBegan = _onWaiting;
+            }
         }
 
         public override void OnUpstreamFinish()
@@ -97,9 +125,9 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
             {
                 if (_open == 0) Finish();
             }
-            else if (!HasBeenPulled(_stage._in) && _open < _stage.Limit)
+            else
             {
-                Pull(_stage._in);
+                PullIfRoom();
             }
         }
 
@@ -109,6 +137,10 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, Action open
             CompleteStage();
         }
 
-        public override void PostStop() => _done.TrySetResult();
+        public override void PostStop()
+        {
+            _stage.Roster.WaitingBegan = null;
+            _done.TrySetResult();
+        }
     }
 }

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Workers.Sockets;
 
@@ -13,10 +14,22 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// app. On completion it closes gracefully: shut down sending, then read and discard whatever the client
 /// still sends (briefly) so that unread request bytes do not turn the close into a reset that destroys
 /// the response. On failure it closes at once. The materialized task completes when the socket is closed.
+/// <para>
+/// A client that reads slower than <paramref name="minRate"/> bytes per second, measured over the time sends wait on it
+/// and after a grace period, is cut off (Kestrel's MinResponseDataRate): otherwise a client that never reads holds a
+/// connection, and the app's response, for as long as it likes. An upgraded connection is exempt: its app decides.
+/// </para>
 /// </summary>
+/// <param name="minRate">The slowest acceptable reader, in bytes per second; 0 for no limit.</param>
+/// <param name="grace">How long a reader may be slower before it counts.</param>
+/// <param name="tooSlow">Called when a reader is cut off, or null.</param>
 /// <param name="socket">The socket, or null to take it from the graph's <see cref="ConnectionScope"/>.</param>
-public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
+public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action? tooSlow = null, Socket? socket = null)
+    : GraphStageWithMaterializedValue<SinkShape<ReadOnlyMemory<byte>>, Task>
 {
+    internal readonly int MinRate = minRate;
+    internal readonly long GraceMs = (long)grace.TotalMilliseconds;
+    internal readonly Action? TooSlow = tooSlow;
     private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("SocketSink.in");
 
@@ -27,22 +40,28 @@ public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializ
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return new LogicAndMaterializedValue<Task>(new Logic(this, socket ?? (Socket)ConnectionScope.Of(inheritedAttributes).Transport!, closed), closed.Task);
+        var scope = socket is null ? ConnectionScope.Of(inheritedAttributes) : null;
+        return new LogicAndMaterializedValue<Task>(new Logic(this, socket ?? (Socket)scope!.Transport!, scope?.Upgrade, closed), closed.Task);
     }
 
-    private sealed class Logic : InGraphStageLogic
+    private sealed class Logic : TimerGraphStageLogic, IInHandler
     {
+        private const string RateTimer = "rate";
         private readonly SocketSink _stage;
         private readonly Socket _socket;
+        private readonly UpgradeSwitch? _upgrade;
         private readonly TaskCompletionSource _closed;
         private readonly SocketAsyncEventArgs _args = new();
         private ReadOnlyMemory<byte> _pending;
         private bool _sending, _finishing, _closeStarted;
+        // While sends wait on the client: since when (0: they do not), and how much got through.
+        private long _stalledSince, _stalledBytes, _pausedAt;
 
-        public Logic(SocketSink stage, Socket socket, TaskCompletionSource closed) : base(stage.Shape)
+        public Logic(SocketSink stage, Socket socket, UpgradeSwitch? upgrade, TaskCompletionSource closed) : base(stage.Shape)
         {
             _stage = stage;
             _socket = socket;
+            _upgrade = upgrade;
             _closed = closed;
             var onSent = GetAsyncCallback(OnSent);
             _args.Completed += (_, _) => onSent();
@@ -51,19 +70,19 @@ public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializ
 
         public override void PreStart() => Pull(_stage._in);
 
-        public override void OnPush()
+        public void OnPush()
         {
             _pending = Grab(_stage._in);
             Send();
         }
 
-        public override void OnUpstreamFinish()
+        public void OnUpstreamFinish()
         {
             if (_sending) _finishing = true;
             else CloseGracefully();
         }
 
-        public override void OnUpstreamFailure(Exception e)
+        public void OnUpstreamFailure(Exception e)
         {
             Log.Debug("Connection aborted: {0}", e);
             Abort();
@@ -81,7 +100,12 @@ public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializ
             _args.SetBuffer(MemoryMarshal.AsMemory(_pending));
             try
             {
-                if (!_socket.SendAsync(_args)) OnSent();
+                if (_socket.SendAsync(_args)) Stalled();
+                else
+                {
+                    if (_stalledSince != 0) Unstalled();
+                    OnSent();
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -100,10 +124,48 @@ public sealed class SocketSink(Socket? socket = null) : GraphStageWithMaterializ
                 return;
             }
             _pending = _pending[_args.BytesTransferred..];
+            if (_stalledSince != 0) _stalledBytes += _args.BytesTransferred;
             if (!_pending.IsEmpty) { Send(); return; }
             _sending = false;
+            if (_stalledSince != 0) _pausedAt = Environment.TickCount64;
             if (_finishing) CloseGracefully();
             else Pull(_stage._in);
+        }
+
+        /// <summary>A send must wait for the client to read: measure its pace from now, time waiting on the app aside.</summary>
+        private void Stalled()
+        {
+            if (_stage.MinRate <= 0 || _upgrade?.Upgraded == true) return;
+            long now = Environment.TickCount64;
+            if (_stalledSince == 0)
+            {
+                _stalledSince = now;
+                _stalledBytes = 0;
+                ScheduleRepeatedly(RateTimer, TimeSpan.FromSeconds(1));
+            }
+            else if (_pausedAt != 0)
+            {
+                _stalledSince += now - _pausedAt;
+            }
+            _pausedAt = 0;
+        }
+
+        /// <summary>A send went through at once: the client keeps up.</summary>
+        private void Unstalled()
+        {
+            _stalledSince = _pausedAt = 0;
+            CancelTimer(RateTimer);
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (!_sending || _stalledSince == 0) return;
+            long waited = Environment.TickCount64 - _stalledSince;
+            if (waited <= _stage.GraceMs || _stalledBytes * 1000 >= (long)_stage.MinRate * waited) return;
+            Log.Debug("Closing a connection whose client reads {0} bytes in {1} ms", _stalledBytes, waited);
+            _stage.TooSlow?.Invoke();
+            Abort();
+            CompleteStage();
         }
 
         private void CloseGracefully()

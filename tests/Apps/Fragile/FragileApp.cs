@@ -5,7 +5,8 @@ namespace Fragile;
 /// <summary>
 /// A test app that a test can break from outside: its constructor throws while the file named by
 /// FRAGILE_BREAK_FILE exists. The Arbiter's check (which only finds the type) passes; a worker that
-/// constructs it fails to load the app. It answers with its process id, so tests can tell workers apart.
+/// constructs it fails to load the app. It answers with its process id, so tests can tell workers apart; /count reads
+/// the body and answers its length; /bytes?N answers N bytes; /wait waits until the client goes away and writes "aborted QUERY" to standard error.
 /// </summary>
 public sealed class FragileApp : IHttpApp
 {
@@ -20,8 +21,38 @@ public sealed class FragileApp : IHttpApp
     }
 
     /// <inheritdoc />
-    public Task HandleAsync(HttpRequest request, HttpResponse response, CancellationToken aborted)
+    public async Task HandleAsync(HttpRequest request, HttpResponse response, CancellationToken aborted)
     {
+        switch (request.Path)
+        {
+            case "/count":
+                // Reads the body and keeps none of it: what memory it costs is the server's.
+                var buffer = new byte[64 * 1024];
+                long total = 0;
+                int n;
+                while ((n = await request.Body.ReadAsync(buffer, aborted)) > 0) total += n;
+                await response.WriteAsync(System.Text.Encoding.ASCII.GetBytes(total.ToString()), aborted);
+                return;
+            case "/bytes":
+                // A response of N bytes (?N), written in 64 KiB pieces: for clients that read slowly.
+                long size = long.Parse(request.Query);
+                var piece = new byte[64 * 1024];
+                response.Headers.Add("Content-Length", size.ToString());
+                for (long sent = 0; sent < size; sent += piece.Length)
+                    await response.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, size - sent)), aborted);
+                return;
+            case "/wait":
+                // Waits for the client to go away, and says so on standard error.
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, aborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine($"aborted {request.Query}");
+                }
+                return;
+        }
         if (request.Path == "/print")
         {
             // What an app writes to its standard streams (capture_output sends it to the error log).
@@ -29,6 +60,6 @@ public sealed class FragileApp : IHttpApp
             Console.Error.WriteLine($"stderr of {Environment.ProcessId}");
         }
         response.Headers.Add("Content-Type", "text/plain");
-        return response.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"pid {Environment.ProcessId}"), aborted).AsTask();
+        await response.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"pid {Environment.ProcessId}"), aborted);
     }
 }

@@ -74,7 +74,7 @@ static class Attacks
         new UpgradeBinary(),
         new WorkerBootFailed(1, 1, 3),
         new Register("guess", 1, 1),
-        new Heartbeat("guess", 1, 0, 0, 0, 0, [], []),
+        new Heartbeat("guess", 1, 0, 0, 0, 0, [], [], [], []),
         new Drain("guess", "intruder", 0),
         new System.Diagnostics.ProcessStartInfo("touch", "/tmp/akkagunicorn-intruder-was-here"),
         PoisonPill.Instance,

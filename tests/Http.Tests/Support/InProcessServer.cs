@@ -5,13 +5,14 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Serving;
 using AkkaGunicorn.Workers.Sockets;
 
 namespace AkkaGunicorn.Http.Tests.Support;
 
 /// <summary>
-/// The HTTP stages over real loopback sockets inside the test process: the same per-connection graph a
-/// worker runs (SocketSource → HTTP blueprint → SocketSink), without the process around it.
+/// The HTTP stages over real loopback sockets inside the test process: the same connection graph and host a worker
+/// runs (SocketSource → HTTP blueprint → SocketSink, inside a ConnectionHost), without the process around it.
 /// </summary>
 public sealed class InProcessServer : IAsyncDisposable
 {
@@ -19,33 +20,25 @@ public sealed class InProcessServer : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly AcceptSwitch _accepting = new();
 
-    public InProcessServer(IHttpApp app, HttpServerOptions? options = null, ServerState? state = null)
+    public InProcessServer(IHttpApp app, HttpServerOptions? options = null, ServerState? state = null, int connectionLimit = 1000)
     {
         State = state ?? new ServerState();
+        State.Track(Roster);
         _system = ActorSystem.Create("http-test", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(128);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        var materializer = _system.Materializer();
-        var opts = options ?? new HttpServerOptions();
+        var graph = new ConnectionGraph(app, options ?? new HttpServerOptions(), State);
         Source.FromGraph(new ConnectionSource(_listener, _accepting, s => s.Dispose()))
-            .To(Sink.ForEach<Socket>(socket =>
-            {
-                socket.NoDelay = true;
-                var info = SocketProbe.Describe(socket);
-                State.ConnectionOpened();
-                Source.FromGraph(new SocketSource(socket))
-                    .Via(HttpServerBlueprint.Create(app, opts, State, info))
-                    .ToMaterialized(new SocketSink(socket), Keep.Right)
-                    .Run(materializer)
-                    .ContinueWith(_ => State.ConnectionClosed());
-            }))
-            .Run(materializer);
+            .RunWith(new ConnectionHost(graph, connectionLimit, Roster, State.ConnectionOpened, State.ConnectionClosed), _system.Materializer());
     }
 
     public int Port { get; }
 
     public ServerState State { get; }
+
+    /// <summary>The host's connections by phase.</summary>
+    public ConnectionRoster Roster { get; } = new();
 
     public async ValueTask DisposeAsync()
     {

@@ -31,11 +31,13 @@ public sealed class ProtocolSerializerTests : TestKit
     [Fact]
     public void A_heartbeat_round_trips_with_its_arrays()
     {
-        var beat = new Heartbeat("t", 7, 1, 2, 3, 4, [0, 1, 2, 3, 4, 5], [9, 8, 7]);
+        var beat = new Heartbeat("t", 7, 1, 2, 3, 4, [0, 1, 2, 3, 4, 5], [9, 8, 7], [1, 2, 0, 3, 0], [0, 0, 4, 1]);
         var back = (Heartbeat)_serializer.FromBinary(_serializer.ToBinary(beat), "hb");
         Assert.Equal((beat.Token, beat.Pid, beat.Served, beat.ResidentBytes), (back.Token, back.Pid, back.Served, back.ResidentBytes));
         Assert.Equal(beat.StatusClasses, back.StatusClasses);
         Assert.Equal(beat.Latency, back.Latency);
+        Assert.Equal(beat.Phases, back.Phases);
+        Assert.Equal(beat.Expiries, back.Expiries);
     }
 
     [Theory]
