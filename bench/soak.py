@@ -15,47 +15,11 @@ or when the Arbiter's descriptors or memory grew beyond a small margin.
 """
 import argparse, http.client, json, os, random, signal, socket, struct, subprocess, sys, threading, time
 
+from processes import children, fds, free_port, rss_mb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "src/Arbiter/bin/Release/net10.0/AkkaGunicorn.dll")
 APP = os.path.join(ROOT, "tests/Apps/Fragile/bin/Release/net10.0/Fragile.dll")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def children(pid):
-    """Child processes of any of the process's threads (the Arbiter starts workers from pool threads)."""
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(p) for p in f.read().split()]
-    except OSError:
-        pass
-    return found
-
-
-def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return None
-
-
-def fds(pid):
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return None
 
 
 def percentile(values, p):

@@ -8,7 +8,8 @@ namespace Echo;
 /// <summary>
 /// Answers every request with a JSON description of it, body included, so that tests can see exactly
 /// what the server parsed. Test suites outside this repository rely on the shape:
-/// <c>{"method","target","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>.
+/// <c>{"method","target","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>,
+/// and on TLS connections <c>"tls": {"protocol","alpn","client_certificate"}</c>.
 /// A WebSocket opened on any path echoes every message back, text as text and binary as binary, until the client closes.
 /// </summary>
 public sealed class EchoApp : IHttpApp
@@ -37,6 +38,14 @@ public sealed class EchoApp : IHttpApp
             json.WriteString("body_base64", Convert.ToBase64String(body.GetBuffer(), 0, (int)body.Length));
             json.WriteNumber("body_length", body.Length);
             json.WriteString("scheme", request.Scheme);
+            if (request.Tls is { } tls)
+            {
+                json.WriteStartObject("tls");
+                json.WriteString("protocol", tls.Protocol.ToString());
+                json.WriteString("alpn", tls.ApplicationProtocol);
+                json.WriteString("client_certificate", tls.ClientCertificate?.Subject);
+                json.WriteEndObject();
+            }
             json.WriteString("remote_addr", request.RemoteEndPoint switch
             {
                 IPEndPoint ip => ip.Address.ToString(),

@@ -82,6 +82,8 @@ public static class Program
         {
             ProcessSetup.Apply(settings);
             identity = WorkerIdentity.Resolve(settings);
+            // Refuse a certificate that cannot serve now, not in every worker later.
+            settings.LoadTls();
         }
         catch (ConfigException e)
         {
@@ -162,8 +164,9 @@ public static class Program
         {
             Log.Information("Starting AkkaGunicorn {Version}", typeof(Program).Assembly.GetName().Version);
             string origin = inherited is { } from ? $", inherited from {(from.Origin == SocketOrigin.Systemd ? "systemd" : "the upgraded Arbiter")}" : "";
+            string scheme = ((string)settings.Values["certfile"]).Length > 0 ? "https" : "http";
             foreach (var name in listeners.Names)
-                Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"http://{name}", Environment.ProcessId, origin);
+                Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"{scheme}://{name}", Environment.ProcessId, origin);
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
@@ -240,6 +243,17 @@ public static class Program
             return WorkerEnvironment.BootErrorExitCode;
         }
         ProcessSetup.Name(settings.ProcName);
+        Workers.Tls.ServerTls? tls;
+        try
+        {
+            // Before dropping privileges: a private key only the Arbiter's user may read is the usual setup.
+            tls = settings.LoadTls();
+        }
+        catch (ConfigException e)
+        {
+            Log.Error("Cannot serve TLS: {Error}", e.Message);
+            return WorkerEnvironment.BootErrorExitCode;
+        }
         if (Environment.GetEnvironmentVariable(WorkerEnvironment.Identity) is { Length: > 0 } identity)
         {
             // Before the app is loaded: nothing of the app's runs with the Arbiter's privileges.
@@ -268,6 +282,7 @@ public static class Program
         {
             App = app,
             Http = settings.Http,
+            Tls = tls,
             WorkerConnections = settings.WorkerConnections,
             ReusePort = settings.ReusePort,
             AccessLog = settings.AccessLog,

@@ -1,5 +1,6 @@
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Tls;
 
 namespace AkkaGunicorn.Arbiter.Settings;
 
@@ -140,6 +141,25 @@ public sealed record ServerSettings
         ProxyAllowIps = IpAllowList.Parse((string)Values["proxy_allow_ips"]),
         ForwardedAllowIps = IpAllowList.Parse((string)Values["forwarded_allow_ips"]),
     };
+
+    /// <summary>
+    /// The TLS settings loaded (certificate files read and checked), or null when <c>certfile</c> is not set. Throws
+    /// <see cref="ConfigException"/> naming the setting at fault.
+    /// </summary>
+    public ServerTls? LoadTls()
+    {
+        var certFile = (string)Values["certfile"];
+        if (certFile.Length == 0) return null;
+        try
+        {
+            return ServerTls.Load(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"),
+                (string)Values["ssl_version"], (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")));
+        }
+        catch (TlsConfigurationException e)
+        {
+            throw new ConfigException(e.Key, e.Value, e.Why);
+        }
+    }
 
     private int Int(string key) => (int)(long)Values[key];
 

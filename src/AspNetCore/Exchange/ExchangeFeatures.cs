@@ -1,5 +1,6 @@
 using System.Collections;
 using Microsoft.AspNetCore.Hosting.Server.Abstractions;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using OurRequest = AkkaGunicorn.Http.App.HttpRequest;
 using OurResponse = AkkaGunicorn.Http.App.HttpResponse;
@@ -23,9 +24,12 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         typeof(IHttpRequestLifetimeFeature), typeof(IHttpConnectionFeature), typeof(IHttpRequestIdentifierFeature),
         typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpBodyControlFeature), typeof(IHttpMaxRequestBodySizeFeature),
         typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature), typeof(IHttpUpgradeFeature),
+        typeof(ITlsConnectionFeature), typeof(ITlsHandshakeFeature),
     ];
 
     private static readonly int ResponseTrailersSlot = Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature));
+    private static readonly int TlsConnectionSlot = Array.IndexOf(OwnTypes, typeof(ITlsConnectionFeature));
+    private static readonly int TlsHandshakeSlot = Array.IndexOf(OwnTypes, typeof(ITlsHandshakeFeature));
 
     private readonly object?[] _own = new object?[OwnTypes.Length];
     private readonly List<KeyValuePair<Type, object>> _set = new(8);
@@ -100,6 +104,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         for (int i = 0; i < _own.Length; i++) _own[i] = this;
         // Trailers travel only with chunked HTTP/1.1 bodies; Kestrel offers neither feature on HTTP/1.0.
         if (request.Version != Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
+        if (request.Tls is null) _own[TlsConnectionSlot] = _own[TlsHandshakeSlot] = null;
         _set.Clear();
         ResetRequest(request, aborted);
         ResetResponse(response);

@@ -59,8 +59,11 @@ public sealed class HttpRequest
     /// <summary>The address the client connected to.</summary>
     public EndPoint? LocalEndPoint { get; internal set; }
 
-    /// <summary>"http", or "https" when a trusted proxy said so.</summary>
+    /// <summary>"https" on a TLS connection or when a trusted proxy said so, else "http".</summary>
     public string Scheme { get; internal set; } = "http";
+
+    /// <summary>The connection's TLS session (protocol, cipher, client certificate), or null on plain HTTP.</summary>
+    public Server.TlsSession? Tls { get; internal set; }
 
     /// <summary>
     /// Whatever the app wants to keep with the connection (it survives from one request to the next on the same

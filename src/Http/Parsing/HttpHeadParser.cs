@@ -35,7 +35,7 @@ public sealed class HttpHeadParser(HttpParserOptions options)
         int lineEnd = rest.IndexOf("\r\n"u8);
         if (lineEnd < 0)
         {
-            error = rest.Length - 2 > lineLimit ? HttpParseError.RequestLineTooLong : HttpParseError.None;
+            error = rest.Length - 2 > lineLimit ? HttpParseError.RequestLineTooLong : ImpossibleStart(rest);
             return false;
         }
         if (lineEnd > lineLimit)
@@ -64,6 +64,19 @@ public sealed class HttpHeadParser(HttpParserOptions options)
         if (error != HttpParseError.None) return false;
         consumed = start + headEnd + 4;
         return true;
+    }
+
+    /// <summary>
+    /// Refuses a partial request line as soon as its method cannot be one (as Kestrel does), rather than waiting for a
+    /// line end that a TLS client, say, will never send: a ClientHello's first byte (0x16) already says it all.
+    /// </summary>
+    private static HttpParseError ImpossibleStart(ReadOnlySpan<byte> partial)
+    {
+        if (!partial.IsEmpty && partial[0] == 0x16) return HttpParseError.TlsHandshakeOnPlainPort;
+        int space = partial.IndexOf((byte)' ');
+        var method = space < 0 ? partial.TrimEnd((byte)'\r') : partial[..space];
+        if (space == 0 || !method.IsEmpty && !HttpChars.IsToken(method)) return HttpParseError.InvalidRequestMethod;
+        return HttpParseError.None;
     }
 
     /// <summary>Validates <c>METHOD SP request-target SP HTTP-version</c>.</summary>

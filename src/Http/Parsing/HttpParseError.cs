@@ -45,6 +45,8 @@ public enum HttpParseError
     RequestHeaderTimeout,
     /// <summary>The request body arrived slower than <c>min_request_body_rate</c>.</summary>
     RequestBodyTooSlow,
+    /// <summary>A TLS handshake (a ClientHello) arrived on a plain-HTTP port: the client means https.</summary>
+    TlsHandshakeOnPlainPort,
 }
 
 /// <summary>Maps parse errors to the status codes Gunicorn answers with.</summary>

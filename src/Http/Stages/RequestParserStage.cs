@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.App;
@@ -266,6 +267,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             _builder.Begin(_request);
             if (!_parser.TryParseHead(_input.Span, _builder, out int consumed, out var framing, out var error))
             {
+                if (error == HttpParseError.TlsHandshakeOnPlainPort)
+                    Log.Info("TLS handshake on a plain HTTP port from {0}: the client wants https; answered 400", _connection.RemoteEndPoint);
                 if (error != HttpParseError.None) Refuse(error, inBody: false);
                 else AwaitInput();
                 return;
@@ -283,7 +286,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             _request.LocalEndPoint = _proxy?.Destination ?? _connection.LocalEndPoint;
             error = ForwardedScheme.Resolve(_request, _stage.Options, out var scheme);
             if (error != HttpParseError.None) { Refuse(error, inBody: false); return; }
-            _request.Scheme = scheme;
+            _request.Tls = _connection.Tls;
+            _request.Scheme = _connection.Tls is null ? scheme : "https";
             _keepAlive = framing.KeepAlive;
             switch (framing.Body)
             {

@@ -67,7 +67,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _materializer = materializer;
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
-        _graph = new ConnectionGraph(app, options.Http, state);
+        _graph = new ConnectionGraph(app, options.Http, state, options.Tls);
         _token = options.Secrets.Token;
         Registering();
     }

@@ -69,4 +69,7 @@ public sealed record WorkerOptions
 
     /// <summary>How long to wait for the Arbiter to accept the registration.</summary>
     public TimeSpan RegistrationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The server's TLS settings, or null for plain HTTP.</summary>
+    public Tls.ServerTls? Tls { get; init; }
 }

@@ -54,8 +54,7 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
         private readonly SocketAsyncEventArgs _args = new();
         private ReadOnlyMemory<byte> _pending;
         private bool _sending, _finishing, _closeStarted;
-        // While sends wait on the client: since when (0: they do not), and how much got through.
-        private long _stalledSince, _stalledBytes, _pausedAt;
+        private readonly ReaderPace _pace;
 
         public Logic(SocketSink stage, Socket socket, UpgradeSwitch? upgrade, TaskCompletionSource closed) : base(stage.Shape)
         {
@@ -63,6 +62,7 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
             _socket = socket;
             _upgrade = upgrade;
             _closed = closed;
+            _pace = new ReaderPace(stage.MinRate, stage.GraceMs);
             var onSent = GetAsyncCallback(OnSent);
             _args.Completed += (_, _) => onSent();
             SetHandler(stage._in, this);
@@ -103,7 +103,7 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
                 if (_socket.SendAsync(_args)) Stalled();
                 else
                 {
-                    if (_stalledSince != 0) Unstalled();
+                    if (_pace.Measuring) KeptUp();
                     OnSent();
                 }
             }
@@ -124,45 +124,31 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
                 return;
             }
             _pending = _pending[_args.BytesTransferred..];
-            if (_stalledSince != 0) _stalledBytes += _args.BytesTransferred;
+            _pace.Sent(_args.BytesTransferred);
             if (!_pending.IsEmpty) { Send(); return; }
             _sending = false;
-            if (_stalledSince != 0) _pausedAt = Environment.TickCount64;
+            _pace.Paused(Environment.TickCount64);
             if (_finishing) CloseGracefully();
             else Pull(_stage._in);
         }
 
-        /// <summary>A send must wait for the client to read: measure its pace from now, time waiting on the app aside.</summary>
+        /// <summary>A send must wait for the client to read: measure its pace (upgraded connections are exempt).</summary>
         private void Stalled()
         {
-            if (_stage.MinRate <= 0 || _upgrade?.Upgraded == true) return;
-            long now = Environment.TickCount64;
-            if (_stalledSince == 0)
-            {
-                _stalledSince = now;
-                _stalledBytes = 0;
+            if (_pace.Enabled && _upgrade?.Upgraded != true && _pace.Stalled(Environment.TickCount64))
                 ScheduleRepeatedly(RateTimer, TimeSpan.FromSeconds(1));
-            }
-            else if (_pausedAt != 0)
-            {
-                _stalledSince += now - _pausedAt;
-            }
-            _pausedAt = 0;
         }
 
-        /// <summary>A send went through at once: the client keeps up.</summary>
-        private void Unstalled()
+        private void KeptUp()
         {
-            _stalledSince = _pausedAt = 0;
+            _pace.KeptUp();
             CancelTimer(RateTimer);
         }
 
         protected override void OnTimer(object timerKey)
         {
-            if (!_sending || _stalledSince == 0) return;
-            long waited = Environment.TickCount64 - _stalledSince;
-            if (waited <= _stage.GraceMs || _stalledBytes * 1000 >= (long)_stage.MinRate * waited) return;
-            Log.Debug("Closing a connection whose client reads {0} bytes in {1} ms", _stalledBytes, waited);
+            if (!_sending || !_pace.TooSlow(Environment.TickCount64)) return;
+            Log.Debug("Closing a connection whose client does not read its response");
             _stage.TooSlow?.Invoke();
             Abort();
             CompleteStage();
@@ -186,21 +172,36 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
         {
             try
             {
-                socket.Shutdown(SocketShutdown.Send);
-                var deadline = LingerClock.Deadline(LingerTime);
-                while (await socket.ReceiveAsync(Discard, SocketFlags.None, deadline) > 0) { }
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
+                await LingerAsync(socket);
             }
             finally
             {
-                socket.Dispose();
                 closed.TrySetResult();
             }
         }
-
-        // What a closing client still sends is read only to be thrown away: every connection may share one buffer.
-        private static readonly byte[] Discard = new byte[4096];
     }
+
+    /// <summary>
+    /// Closes a socket whose response is sent: shut down sending, then read and discard, briefly, whatever the client
+    /// still sends, so that unread request bytes do not turn the close into a reset that destroys the response.
+    /// </summary>
+    internal static async Task LingerAsync(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            var deadline = LingerClock.Deadline(LingerTime);
+            while (await socket.ReceiveAsync(Discard, SocketFlags.None, deadline) > 0) { }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    // What a closing client still sends is read only to be thrown away: every connection may share one buffer.
+    private static readonly byte[] Discard = new byte[4096];
 }

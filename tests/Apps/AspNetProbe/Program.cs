@@ -188,6 +188,16 @@ app.MapGet("/runtime", () => new Dictionary<string, object?>
 
 app.MapGet("/throw", string () => throw new InvalidOperationException("probe: unhandled"));
 
+// What ASP.NET Core sees of TLS: scheme, the client certificate, the handshake.
+// (Not async: a lambda from HttpContext to a Task would be taken for a RequestDelegate, its result dropped.)
+app.MapGet("/tls", (HttpContext context) => new Dictionary<string, object?>
+{
+    ["isHttps"] = context.Request.IsHttps,
+    ["scheme"] = context.Request.Scheme,
+    ["clientCertificate"] = context.Connection.ClientCertificate?.Subject,
+    ["protocol"] = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.Protocol.ToString(),
+});
+
 app.Run();
 
 // An event file appears whole: written under another name, then renamed, so a watcher never reads it half-written.

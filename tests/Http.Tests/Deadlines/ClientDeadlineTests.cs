@@ -196,6 +196,30 @@ public sealed class ClientDeadlineTests
         Assert.Equal([expected], headers.Where(h => h.Name.Equals("Host", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value));
     }
 
+    [Fact]
+    public async Task A_tls_handshake_on_a_plain_port_gets_400_at_once()
+    {
+        // Without a deadline worth waiting for: the answer must come from the first byte, not a timeout.
+        await using var server = new InProcessServer(new TestApp(), Strict with { RequestHeaderTimeout = TimeSpan.FromMinutes(5) });
+        using var client = new RawClient(server.Port);
+        await client.SendAsync([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]);
+        var response = HttpResponseReader.ReadAll(await client.ReadToEndAsync()).Single();
+        Assert.Equal(400, response.Status);
+        Assert.Contains("TlsHandshakeOnPlainPort", response.BodyText);
+    }
+
+    [Theory]
+    [InlineData("GE\u0001")]
+    [InlineData(" GET")]
+    [InlineData("G{T /")]
+    public async Task A_request_line_is_refused_as_soon_as_a_byte_makes_it_invalid(string start)
+    {
+        await using var server = new InProcessServer(new TestApp(), Strict with { RequestHeaderTimeout = TimeSpan.FromMinutes(5) });
+        using var client = new RawClient(server.Port);
+        await client.SendAsync(start);
+        Assert.Equal(400, HttpResponseReader.ReadAll(await client.ReadToEndAsync()).Single().Status);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

@@ -176,7 +176,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"Listening at: http://127\.0\.0\.1:(\d+)")]
+    [GeneratedRegex(@"Listening at: https?://127\.0\.0\.1:(\d+)")]
     public static partial Regex ListeningRegex();
 
     [GeneratedRegex(@"\] \[(\d+)\] \[INFO\] Serving on")]

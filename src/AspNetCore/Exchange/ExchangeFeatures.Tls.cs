@@ -1,0 +1,41 @@
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace AkkaGunicorn.AspNetCore.Exchange;
+
+/// <summary>
+/// TLS, on a TLS connection only (as on Kestrel): the client certificate (<c>HttpContext.Connection.ClientCertificate</c>)
+/// and what the handshake settled. <c>Request.IsHttps</c> follows from the scheme.
+/// </summary>
+internal sealed partial class ExchangeFeatures<TContext> : ITlsConnectionFeature, ITlsHandshakeFeature
+{
+    private Http.Server.TlsSession Tls => _request.Tls ?? throw new InvalidOperationException("Not a TLS connection.");
+
+    // ITlsConnectionFeature
+    public X509Certificate2? ClientCertificate { get => Tls.ClientCertificate; set => throw ReadOnly(); }
+
+    public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(Tls.ClientCertificate);
+
+    // ITlsHandshakeFeature (explicit: IHttpRequestFeature has a Protocol of its own)
+    SslProtocols ITlsHandshakeFeature.Protocol => Tls.Protocol;
+
+    System.Net.Security.TlsCipherSuite? ITlsHandshakeFeature.NegotiatedCipherSuite => Tls.CipherSuite;
+
+    string ITlsHandshakeFeature.HostName => Tls.HostName;
+
+#pragma warning disable SYSLIB0058 // Obsolete since .NET 10 in favour of NegotiatedCipherSuite; what Kestrel answers where it has no value.
+    CipherAlgorithmType ITlsHandshakeFeature.CipherAlgorithm => CipherAlgorithmType.None;
+
+    int ITlsHandshakeFeature.CipherStrength => 0;
+
+    HashAlgorithmType ITlsHandshakeFeature.HashAlgorithm => HashAlgorithmType.None;
+
+    int ITlsHandshakeFeature.HashStrength => 0;
+
+    ExchangeAlgorithmType ITlsHandshakeFeature.KeyExchangeAlgorithm => ExchangeAlgorithmType.None;
+
+    int ITlsHandshakeFeature.KeyExchangeStrength => 0;
+#pragma warning restore SYSLIB0058
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>
+/// HTTPS with Gunicorn's settings against real clients (curl, openssl s_client, HttpClient, a raw SslStream), with a
+/// certificate authority, server and client certificates made for each test.
+/// </summary>
+public sealed class TlsTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TestCertificates _certificates = new();
+
+    public void Dispose() => _certificates.Dispose();
+
+    private async Task<ServerProcess> StartAsync(string app, int workers, params string[] extra)
+    {
+        var (cert, key, _) = _certificates.Server();
+        return await ServerProcess.StartServingAsync(
+            ["--workers", workers.ToString(), "--control-socket-disable", "--certfile", cert, "--keyfile", key, .. extra, app], workers, output);
+    }
+
+    /// <summary>An HttpClient that trusts only the test CA (and, given one, presents a client certificate).</summary>
+    private HttpClient Client(X509Certificate2? clientCertificate = null, Action<X509Certificate2>? seen = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    var server = new X509Certificate2(certificate!);
+                    seen?.Invoke(server);
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(_certificates.Ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(server);
+                },
+                ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15) };
+    }
+
+    private static async Task<(int Code, string Out)> RunAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Curl_and_HttpClient_get_https_with_keep_alive_and_the_app_sees_the_scheme()
+    {
+        await using var server = await StartAsync(Paths.Echo, 1);
+        var (code, curl) = await RunAsync("curl", "-s", "--cacert", _certificates.CaFile, $"https://127.0.0.1:{server.Port}/a", $"https://127.0.0.1:{server.Port}/b",
+            "-w", "\\n%{http_code} %{num_connects}\\n");
+        output.WriteLine(curl);
+        Assert.Equal(0, code);
+        Assert.Contains("\"scheme\":\"https\"", curl);
+        Assert.Contains("\"alpn\":\"http/1.1\"", curl);
+        Assert.Contains("200 0", curl); // the second request reused the connection
+
+        using var http = Client();
+        for (int i = 0; i < 5; i++)
+        {
+            var body = JsonNode.Parse(await http.GetStringAsync($"https://127.0.0.1:{server.Port}/h{i}"))!;
+            Assert.Equal("https", (string)body["scheme"]!);
+            Assert.StartsWith("Tls1", (string)body["tls"]!["protocol"]!);
+        }
+        var (protocolCode, refused) = await RunAsync("openssl", "s_client", "-connect", $"127.0.0.1:{server.Port}", "-tls1_1");
+        output.WriteLine(refused);
+        Assert.NotEqual(0, protocolCode);
+        Assert.Contains("protocol version", refused);
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_over_tls_are_answered_in_order()
+    {
+        await using var server = await StartAsync(Paths.Echo, 1);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        await using var tls = new SslStream(new NetworkStream(socket), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls13 });
+        await tls.WriteAsync(Encoding.ASCII.GetBytes("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+        var all = new MemoryStream();
+        await tls.CopyToAsync(all).WaitAsync(TimeSpan.FromSeconds(15));
+        var text = Encoding.ASCII.GetString(all.ToArray());
+        var paths = Regex.Matches(text, "\"path\":\"(/\\d)\"").Select(m => m.Groups[1].Value);
+        Assert.Equal(["/1", "/2", "/3"], paths);
+    }
+
+    [Fact]
+    public async Task Required_client_certificates_are_checked_and_reach_native_and_aspnetcore_apps()
+    {
+        var (clientCert, clientKey, client) = _certificates.Client("alice");
+        foreach (var app in new[] { Paths.Echo, Paths.AspNetProbe })
+        {
+            await using var server = await StartAsync(app, 1, "--cert-reqs", "2", "--ca-certs", _certificates.CaFile);
+            var path = app == Paths.Echo ? "/who" : "/tls";
+            var (without, _) = await RunAsync("curl", "-s", "--cacert", _certificates.CaFile, $"https://127.0.0.1:{server.Port}{path}");
+            Assert.NotEqual(0, without);
+            var (with, body) = await RunAsync("curl", "-sS", "--cacert", _certificates.CaFile, "--cert", clientCert, "--key", clientKey, $"https://127.0.0.1:{server.Port}{path}");
+            output.WriteLine($"curl {with}: {body}");
+            Assert.Equal(0, with);
+            Assert.Contains("CN=alice", body);
+            using var http = Client(client);
+            var seen = JsonNode.Parse(await http.GetStringAsync($"https://127.0.0.1:{server.Port}{path}"))!;
+            if (app == Paths.AspNetProbe)
+            {
+                Assert.True((bool)seen["isHttps"]!);
+                Assert.Equal("CN=alice", (string)seen["clientCertificate"]!);
+                Assert.StartsWith("Tls1", (string)seen["protocol"]!);
+            }
+            else
+            {
+                Assert.Equal("CN=alice", (string)seen["tls"]!["client_certificate"]!);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("certfile")]
+    [InlineData("keyfile")]
+    [InlineData("cert_reqs")]
+    public async Task A_certificate_that_cannot_serve_stops_the_start_naming_the_setting(string broken)
+    {
+        var (cert, key, _) = _certificates.Server();
+        var (_, otherKey, _) = _certificates.Server("other");
+        string[] args = broken switch
+        {
+            "certfile" => ["--certfile", Path.Combine(_certificates.Directory, "missing.pem"), "--keyfile", key],
+            "keyfile" => ["--certfile", cert, "--keyfile", otherKey],
+            _ => ["--certfile", cert, "--keyfile", key, "--cert-reqs", "2"],
+        };
+        var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--control-socket-disable", .. args, Paths.Echo], output);
+        await using var _ = server;
+        Assert.NotEqual(0, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.Contains($"setting '{broken}'"));
+    }
+
+    [Fact]
+    public async Task A_reload_puts_a_new_certificate_in_service_without_failing_a_request()
+    {
+        var (cert, key, first) = _certificates.Server();
+        await using var server = await ServerProcess.StartServingAsync(
+            ["--workers", "2", "--control-socket-disable", "--certfile", cert, "--keyfile", key, Paths.Echo], 2, output);
+        var certificates = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        using var stop = new CancellationTokenSource();
+        long ok = 0, failed = 0;
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                // A new connection each time, so that each sees the certificate then in service.
+                using var http = Client(seen: c => certificates.AddOrUpdate(c.Thumbprint, 1, (_, n) => n + 1));
+                try
+                {
+                    var response = await http.GetAsync($"https://127.0.0.1:{server.Port}/load");
+                    if (response.IsSuccessStatusCode) Interlocked.Increment(ref ok);
+                    else Interlocked.Increment(ref failed);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })).ToArray();
+        while (Interlocked.Read(ref ok) < 50) await Task.Delay(50);
+
+        var (newCert, newKey, second) = _certificates.Server("renewed");
+        File.Copy(newCert, cert, overwrite: true);
+        File.Copy(newKey, key, overwrite: true);
+        server.Signal(Posix.SIGHUP);
+        await server.WaitForLineAsync(new Regex("Reload complete: generation 2 serves with 2 workers"));
+        var beforeMore = Interlocked.Read(ref ok);
+        while (!certificates.ContainsKey(second.Thumbprint) || Interlocked.Read(ref ok) < beforeMore + 50) await Task.Delay(50);
+        stop.Cancel();
+        await Task.WhenAll(load);
+        output.WriteLine($"{ok} requests, {failed} failed; certificates seen: {string.Join(", ", certificates)}");
+        Assert.Equal(0, failed);
+        Assert.True(certificates.ContainsKey(first.Thumbprint));
+    }
+}
