@@ -10,9 +10,10 @@ namespace AkkaGunicorn.Workers.Sockets;
 public sealed class ReaderPace(int minRate, long graceMs)
 {
     private long _since, _bytes, _pausedAt;
+    private bool _measuring, _paused;
 
     /// <summary>Whether sends are waiting on the client now (or were, with the app's turn in between).</summary>
-    public bool Measuring => _since != 0;
+    public bool Measuring => _measuring;
 
     /// <summary>Whether a limit applies at all.</summary>
     public bool Enabled => minRate > 0;
@@ -20,37 +21,40 @@ public sealed class ReaderPace(int minRate, long graceMs)
     /// <summary>A send has to wait for the client; true when measuring starts (the caller then checks periodically).</summary>
     public bool Stalled(long now)
     {
-        if (_since == 0)
+        if (!_measuring)
         {
+            _measuring = true;
             _since = now;
             _bytes = 0;
-            _pausedAt = 0;
+            _paused = false;
             return true;
         }
-        if (_pausedAt != 0) _since += now - _pausedAt;
-        _pausedAt = 0;
+        if (_paused) _since += now - _pausedAt;
+        _paused = false;
         return false;
     }
 
     /// <summary>Bytes the client took while measured.</summary>
     public void Sent(long bytes)
     {
-        if (_since != 0) _bytes += bytes;
+        if (_measuring) _bytes += bytes;
     }
 
     /// <summary>Everything sent: waiting on the app now, which does not count.</summary>
     public void Paused(long now)
     {
-        if (_since != 0) _pausedAt = now;
+        if (!_measuring) return;
+        _paused = true;
+        _pausedAt = now;
     }
 
     /// <summary>A send went through at once: the client keeps up, measuring stops.</summary>
-    public void KeptUp() => _since = _pausedAt = 0;
+    public void KeptUp() => _measuring = _paused = false;
 
     /// <summary>Whether the client, measured up to <paramref name="now"/>, reads too slowly.</summary>
     public bool TooSlow(long now)
     {
-        if (_since == 0 || _pausedAt != 0) return false;
+        if (!_measuring || _paused) return false;
         long waited = now - _since;
         return waited > graceMs && _bytes * 1000 < (long)minRate * waited;
     }
