@@ -188,7 +188,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         // One host per core, each serving its connections in its own interpreter (actor): a connection costs no actor
         // of its own, and the connections still spread over the cores.
         int lanes = Math.Max(1, Environment.ProcessorCount);
-        int perLane = Math.Max(1, (_options.WorkerConnections + lanes - 1) / lanes);
         var self = Self;
         for (int lane = 0; lane < lanes; lane++)
         {
@@ -198,7 +197,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
             var roster = new ConnectionRoster();
             state.Track(roster);
-            accepted.RunWith(new ConnectionHost(_graph, perLane, roster, Opened, Closed), _materializer)
+            // The limit is the worker's, over all hosts: one host full while another has room must not evict.
+            accepted.RunWith(new ConnectionHost(_graph, _options.WorkerConnections, roster, Opened, Closed, () => state.OpenConnections), _materializer)
                 .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
         }
         Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));

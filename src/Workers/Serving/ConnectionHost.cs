@@ -24,9 +24,12 @@ namespace AkkaGunicorn.Workers.Serving;
 /// <param name="roster">Where this host's connections are counted by phase.</param>
 /// <param name="opened">Called as a connection starts to be served.</param>
 /// <param name="closed">Called once a connection is closed.</param>
-public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionRoster roster, Action opened, Action closed)
+/// <param name="counted">The open connections the limit applies to: the worker's, over all its hosts (a worker runs one per
+/// core, and one host being full while another has room is no reason to close anything); by default this host's.</param>
+public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionRoster roster, Action opened, Action closed, Func<long>? counted = null)
     : GraphStageWithMaterializedValue<SinkShape<Socket>, Task>
 {
+    internal readonly Func<long>? Counted = counted;
     internal readonly ConnectionGraph Graph = graph;
     internal readonly int Limit = limit;
     internal readonly ConnectionRoster Roster = roster;
@@ -51,6 +54,8 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
         private readonly Action<Task> _onClosed;
         private readonly Action _onWaiting;
         private int _open;
+
+        private long Open => _stage.Counted?.Invoke() ?? _open;
         private bool _acceptingDone;
 
         public Logic(ConnectionHost stage, TaskCompletionSource done) : base(stage.Shape)
@@ -70,7 +75,7 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
         {
             var socket = Grab(_stage._in);
             // Over the limit: make room (if every waiting connection was taken meanwhile, serve this one anyway).
-            if (_open >= _stage.Limit) _stage.Roster.EvictOldest();
+            if (Open >= _stage.Limit) _stage.Roster.EvictOldest();
             _stage.Opened();
             _open++;
             Task served;
@@ -91,7 +96,7 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
         private void PullIfRoom()
         {
             if (_acceptingDone || HasBeenPulled(_stage._in)) return;
-            if (_open < _stage.Limit || _stage.Roster.AnyWaiting)
+            if (Open < _stage.Limit || _stage.Roster.AnyWaiting)
             {
                 _stage.Roster.WaitingBegan = null;
                 Pull(_stage._in);
