@@ -121,7 +121,8 @@ public sealed class HostileClientTests(ITestOutputHelper output) : IDisposable
         {
             for (int i = 0; i < 2000; i++) flood.Add(await ConnectAsync(server.Port));
             var stats = await StatsWhenAsync(s => (long)s["expired"]!["evicted"]! >= 1000);
-            Assert.InRange((long)stats["connections"]!["new"]!, 1, 200);
+            // Bounded by the limit (give or take connections being closed as the figure was taken), not by the flood.
+            Assert.InRange((long)stats["connections"]!["new"]!, 1, 250);
             var statuses = await OrdinaryRequestsAsync(server.Port, 20);
             Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
             output.WriteLine((await StatsWhenAsync(_ => true)).ToJsonString());

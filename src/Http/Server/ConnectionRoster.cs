@@ -4,12 +4,16 @@ namespace AkkaGunicorn.Http.Server;
 /// The connections one host serves, counted by <see cref="ConnectionPhase"/>, and those waiting on their client for a
 /// request head (new, reading a head, idle between requests) in the order they began waiting. A host at its connection
 /// limit closes the longest-waiting of these to admit a new connection, as nginx closes idle keep-alive connections when
-/// it runs short: otherwise a few thousand idle or trickling connections would lock every other client out.
+/// it runs short: otherwise a few thousand idle or trickling connections would lock every other client out. Only a
+/// connection that has waited a while counts as idle: a busy keep-alive client between two requests is not, and closing
+/// it would only bring it back at once (a load of exactly the limit's size churned that way).
 /// Used from the host's interpreter only; the counts may be read from other threads (a stale count is harmless).
 /// </summary>
-public sealed class ConnectionRoster
+/// <param name="clock">Milliseconds, monotonic; Environment.TickCount64 unless a test gives its own.</param>
+public sealed class ConnectionRoster(Func<long>? clock = null)
 {
     private readonly int[] _counts = new int[Enum.GetValues<ConnectionPhase>().Length];
+    private readonly Func<long> _clock = clock ?? (() => Environment.TickCount64);
     private Member? _oldest, _newest;
 
     /// <summary>
@@ -20,6 +24,9 @@ public sealed class ConnectionRoster
 
     /// <summary>Whether some connection waits on its client for a request head.</summary>
     public bool AnyWaiting => _oldest is not null;
+
+    /// <summary>How long the longest-waiting connection has waited, in milliseconds (0 when none waits).</summary>
+    public long LongestWait => _oldest is { } oldest ? _clock() - oldest.WaitingSince : 0;
 
     /// <summary>How many connections are in <paramref name="phase"/>.</summary>
     public int Count(ConnectionPhase phase) => Volatile.Read(ref _counts[(int)phase]);
@@ -54,10 +61,10 @@ public sealed class ConnectionRoster
         Delist(member);
     }
 
-    /// <summary>Closes the connection that has waited longest on its client; false when none waits.</summary>
-    public bool EvictOldest()
+    /// <summary>Closes the connection that has waited longest on its client, if it has waited <paramref name="minWaitMs"/> or more.</summary>
+    public bool EvictOldest(long minWaitMs = 0)
     {
-        if (_oldest is not { } member) return false;
+        if (_oldest is not { } member || _clock() - member.WaitingSince < minWaitMs) return false;
         Delist(member);
         member.Evicted = true;
         member.Evict();
@@ -68,6 +75,7 @@ public sealed class ConnectionRoster
     {
         bool wasEmpty = _oldest is null;
         member.Listed = true;
+        member.WaitingSince = _clock();
         member.Older = _newest;
         member.Newer = null;
         if (_newest is null) _oldest = member;
@@ -97,6 +105,7 @@ public sealed class ConnectionRoster
         internal readonly Action Evict;
         internal Member? Older, Newer;
         internal bool Listed, Left, Evicted;
+        internal long WaitingSince;
 
         internal Member(Action evict) => Evict = evict;
 

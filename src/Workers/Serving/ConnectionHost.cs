@@ -14,9 +14,10 @@ namespace AkkaGunicorn.Workers.Serving;
 /// spread over the cores. The materialized task completes once the stream of connections has ended and every
 /// connection is closed, or fails when serving fails.
 /// <para>
-/// At its limit it accepts only while some connection waits on its client for a request (new, idle, or trickling a
-/// head), and closes the one that has waited longest to make room, as nginx does: so idle or slow connections cannot
-/// lock busy clients out, while connections with a request under way are never touched.
+/// At its limit it accepts only while some connection has waited on its client for a request (new, idle, or trickling a
+/// head) for a second or more, and closes the one that has waited longest to make room, as nginx does: so idle or slow
+/// connections cannot lock busy clients out, while connections with a request under way, or busy keep-alive clients
+/// between two requests, are never touched.
 /// </para>
 /// </summary>
 /// <param name="graph">What each connection runs.</param>
@@ -30,6 +31,8 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
     : GraphStageWithMaterializedValue<SinkShape<Socket>, Task>
 {
     internal readonly Func<long>? Counted = counted;
+    // A connection counts as idle, and may be closed for room, once it has waited this long for a request.
+    internal readonly long MinIdleMs = 1000;
     internal readonly ConnectionGraph Graph = graph;
     internal readonly int Limit = limit;
     internal readonly ConnectionRoster Roster = roster;
@@ -47,8 +50,9 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
         return new LogicAndMaterializedValue<Task>(new Logic(this, done), done.Task);
     }
 
-    private sealed class Logic : InGraphStageLogic
+    private sealed class Logic : TimerGraphStageLogic, IInHandler
     {
+        private const string EvictableTimer = "evictable";
         private readonly ConnectionHost _stage;
         private readonly TaskCompletionSource _done;
         private readonly Action<Task> _onClosed;
@@ -71,11 +75,11 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
 
         public override void PreStart() => Pull(_stage._in);
 
-        public override void OnPush()
+        public void OnPush()
         {
             var socket = Grab(_stage._in);
-            // Over the limit: make room (if every waiting connection was taken meanwhile, serve this one anyway).
-            if (Open >= _stage.Limit) _stage.Roster.EvictOldest();
+            // Over the limit: make room (if no waiting connection qualifies any more, serve this one anyway).
+            if (Open >= _stage.Limit) _stage.Roster.EvictOldest(_stage.MinIdleMs);
             _stage.Opened();
             _open++;
             Task served;
@@ -96,19 +100,27 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
         private void PullIfRoom()
         {
             if (_acceptingDone || HasBeenPulled(_stage._in)) return;
-            if (Open < _stage.Limit || _stage.Roster.AnyWaiting)
+            var roster = _stage.Roster;
+            if (Open < _stage.Limit || roster.AnyWaiting && roster.LongestWait >= _stage.MinIdleMs)
             {
-                _stage.Roster.WaitingBegan = null;
+                roster.WaitingBegan = null;
                 Pull(_stage._in);
+            }
+            else if (roster.AnyWaiting)
+            {
+                // Full, and the longest-waiting connection has not waited long enough to count as idle: look again then.
+                ScheduleOnce(EvictableTimer, TimeSpan.FromMilliseconds(_stage.MinIdleMs - roster.LongestWait + 1));
             }
             else
             {
-                // Full, and every connection busy: accept again once one of them waits on its client.
-                _stage.Roster.WaitingBegan = _onWaiting;
+                // Full, and every connection busy: look again once one of them waits on its client.
+                roster.WaitingBegan = _onWaiting;
             }
         }
 
-        public override void OnUpstreamFinish()
+        protected override void OnTimer(object timerKey) => PullIfRoom();
+
+        public void OnUpstreamFinish()
         {
             _acceptingDone = true;
             // The connections run in this stage's interpreter: it stays until the last one is closed.
@@ -116,7 +128,7 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
             else SetKeepGoing(true);
         }
 
-        public override void OnUpstreamFailure(Exception e)
+        public void OnUpstreamFailure(Exception e)
         {
             _done.TrySetException(e);
             FailStage(e);

@@ -63,6 +63,24 @@ public sealed class ConnectionRosterTests
         Assert.Equal(2, woken);
     }
 
+    [Fact]
+    public void Only_a_connection_that_has_waited_long_enough_is_closed_for_room()
+    {
+        long now = 10_000;
+        var closed = new List<string>();
+        var roster = new ConnectionRoster(() => now);
+        var busy = roster.Join(() => closed.Add("busy"));
+        roster.Move(busy, ConnectionPhase.InRequest);
+        now += 5_000;
+        roster.Move(busy, ConnectionPhase.Idle);       // answered a moment ago: between two requests, not idle
+        now += 10;
+        Assert.Equal(10, roster.LongestWait);
+        Assert.False(roster.EvictOldest(minWaitMs: 1000));
+        now += 1000;
+        Assert.True(roster.EvictOldest(minWaitMs: 1000));
+        Assert.Equal(["busy"], closed);
+    }
+
     private static int[] Counts(ConnectionRoster roster) =>
         Enum.GetValues<ConnectionPhase>().Select(roster.Count).ToArray();
 }
