@@ -135,6 +135,29 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_tls_client_that_does_not_read_its_response_is_cut_off()
+    {
+        var (cert, key, _) = _certificates.Server();
+        var control = Path.Combine(_certificates.Directory, "ctl.sock");
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--control-socket", control, "--certfile", cert, "--keyfile", key,
+            "--min-response-rate", "100000", "--data-rate-grace", "1", Paths.Echo], 1, output);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+        await using var tls = new SslStream(new NetworkStream(socket), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
+        // Echo answers a 3 MB body with 4 MB of base64, which this client never reads.
+        var body = new byte[3 * 1024 * 1024];
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: {body.Length}\r\n\r\n"));
+        await tls.WriteAsync(body);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((long)(await Ctl.RunAsync(control, "show stats", output)).Answer["stats"]!["expired"]!["slow_response_reader"]! < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the slow reader was not cut off");
+            await Task.Delay(200);
+        }
+    }
+
     [Theory]
     [InlineData("certfile")]
     [InlineData("keyfile")]

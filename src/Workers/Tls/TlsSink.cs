@@ -44,6 +44,7 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
         private readonly ReaderPace _pace;
         private readonly Action<Task> _onWritten;
         private bool _writing, _finishing, _closeStarted;
+        private int _writeLength;
 
         public Logic(TlsSink stage, TlsTransport transport, Http.Stages.UpgradeSwitch upgrade, TaskCompletionSource closed) : base(stage.Shape)
         {
@@ -75,12 +76,12 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
             if (write.IsCompleted)
             {
                 if (_pace.Measuring) KeptUp();
-                _pace.Sent(data.Length);
                 OnWritten(write);
                 return;
             }
             if (_pace.Enabled && !_upgrade.Upgraded && _pace.Stalled(Environment.TickCount64)) ScheduleRepeatedly(RateTimer, TimeSpan.FromSeconds(1));
-            _pace.Sent(data.Length);
+            // Counted once the client has taken them: a write the client never reads counts nothing.
+            _writeLength = data.Length;
             write.ContinueWith(_onWritten, TaskContinuationOptions.ExecuteSynchronously);
         }
 
@@ -99,6 +100,8 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
                 CompleteStage();
                 return;
             }
+            _pace.Sent(_writeLength);
+            _writeLength = 0;
             _pace.Paused(Environment.TickCount64);
             if (_finishing) CloseGracefully();
             else Pull(_stage._in);
