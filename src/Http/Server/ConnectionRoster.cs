@@ -71,6 +71,13 @@ public sealed class ConnectionRoster(Func<long>? clock = null)
         return true;
     }
 
+    /// <summary>An eviction that came too late (a request began meanwhile): the connection may queue again later.</summary>
+    public void Spare(Member member)
+    {
+        member.Evicted = false;
+        if (!member.Left && !member.Listed && member.Phase is not (ConnectionPhase.InRequest or ConnectionPhase.Upgraded)) Enlist(member);
+    }
+
     private void Enlist(Member member)
     {
         bool wasEmpty = _oldest is null;

@@ -24,6 +24,17 @@ public sealed class ServerState
     /// <summary>Begins draining.</summary>
     public void BeginDraining() => _draining = true;
 
+    private readonly CancellationTokenSource _goingAway = new();
+
+    /// <summary>Cancelled when the worker's graceful time is over: upgraded connections are told it is going away.</summary>
+    public CancellationToken GoingAway => _goingAway.Token;
+
+    /// <summary>
+    /// The graceful time is over: each open WebSocket gets a close frame with status 1001 (Going Away), so that its
+    /// client knows to reconnect (to the new generation) rather than seeing its connection cut.
+    /// </summary>
+    public void GoAway() => _goingAway.Cancel();
+
     internal void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
     private long _quota = long.MaxValue;

@@ -43,6 +43,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
     private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler, IResponseChannel
     {
         private const string ProbeTimer = "probe";
+        private const string GoingAwayTimer = "going-away";
         private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
 
         private readonly AppStage _stage;
@@ -57,6 +58,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private readonly Action<Task> _onAppCompleted;
         private readonly Action<TaskCompletionSource> _onAppComplete;
         private readonly Action<TaskCompletionSource> _onAppUpgrade;
+        private readonly Action _onGoingAway;
+        private CancellationTokenRegistration _goingAway;
         private readonly Action _onAppAbort;
         private readonly Action<Task> _continueOnCompletion;
         private CancellationTokenSource _aborted = new();
@@ -79,6 +82,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
             _onAppComplete = GetAsyncCallback<TaskCompletionSource>(OnAppComplete);
             _onAppUpgrade = GetAsyncCallback<TaskCompletionSource>(OnAppUpgrade);
+            _onGoingAway = GetAsyncCallback(OnGoingAway);
             _onAppAbort = GetAsyncCallback(() => CompleteStage());
             _continueOnCompletion = t => _onAppCompleted(t);
             SetHandler(stage._in, this);
@@ -144,6 +148,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         public override void PostStop()
         {
             _stopped = true;
+            _goingAway.Dispose();
             if (_appRunning) _aborted.Cancel();
             var closed = new IOException("The connection was closed.");
             _body.Fail(closed);
@@ -154,6 +159,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
         protected override void OnTimer(object timerKey)
         {
+            if (timerKey is GoingAwayTimer)
+            {
+                // The client had its second to answer the close frame.
+                CompleteStage();
+                return;
+            }
             if (!_appRunning) return;
             if (_connection.IsClientGone?.Invoke() == true) _aborted.Cancel();
             else ScheduleOnce(ProbeTimer, ProbeInterval);
@@ -324,10 +335,25 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.ContentLength = -1;
             FinishStart(101, _response.ReasonPhrase, _response.Headers, default, final: false);
             _upgrade.Upgraded = true;
+            if (WebSocketUpgrade.IsWebSocketRequest(_request)) _goingAway = _stage.State.GoingAway.UnsafeRegister(_ => _onGoingAway(), null);
             _bodyComplete = false;
             _body.Reset(empty: false);
             Emit(_start, ack);
         }
+
+        /// <summary>
+        /// The worker's graceful time is over and this connection is a WebSocket: send the client a close frame, status
+        /// 1001 (Going Away), between two of the app's writes (a WebSocket writes each frame whole), then close.
+        /// </summary>
+        private void OnGoingAway()
+        {
+            if (_phase != Phase.Running) return;
+            Emit(new ResponseChunk(GoingAwayFrame, final: false), null);
+            ScheduleOnce(GoingAwayTimer, TimeSpan.FromSeconds(1));
+        }
+
+        // FIN + close opcode, unmasked (server to client), payload: status 1001 and a reason.
+        private static readonly byte[] GoingAwayFrame = [0x88, 22, 0x03, 0xE9, .. "server shutting down"u8];
 
         void IResponseChannel.Abort()
         {

@@ -154,7 +154,11 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         /// <summary>The host needs room: close, unless a request began meanwhile.</summary>
         private void OnEvicted()
         {
-            if (_member!.Phase is ConnectionPhase.InRequest or ConnectionPhase.Upgraded) return;
+            if (_member!.Phase is ConnectionPhase.InRequest or ConnectionPhase.Upgraded)
+            {
+                _roster.Spare(_member);
+                return;
+            }
             _stage.State.Expired(ConnectionExpiry.Evicted);
             CompleteStage();
         }

@@ -38,6 +38,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private DateTime _drainDeadline, _lastHeartbeat;
     private (long, long, long, long) _lastReported = (-1, -1, -1, -1);
     private readonly MemoryTrim _trim = new();
+    // How long WebSockets told the server is going away have to close before the worker exits regardless.
+    private static readonly TimeSpan GoingAwayGrace = TimeSpan.FromSeconds(1.5);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -164,6 +166,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<CheckDrained>(_ =>
         {
             if (_state.OpenConnections > 0 && DateTime.UtcNow < _drainDeadline) return;
+            if (_state.OpenConnections > 0 && !_state.GoingAway.IsCancellationRequested)
+            {
+                // WebSockets first get a close frame (1001 Going Away) and a moment to answer it.
+                Log.Information("Graceful timeout: telling open WebSockets the server is going away");
+                _state.GoAway();
+                _drainDeadline = DateTime.UtcNow + GoingAwayGrace;
+                return;
+            }
             if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
             _arbiter!.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
             _exit.TrySetResult(0);

@@ -64,6 +64,19 @@ public sealed class ConnectionRosterTests
     }
 
     [Fact]
+    public void A_connection_spared_from_a_late_eviction_queues_again_when_it_next_waits()
+    {
+        var roster = new ConnectionRoster();
+        var a = roster.Join(() => { });
+        roster.EvictOldest();
+        roster.Move(a, ConnectionPhase.InRequest);   // its request began before the eviction reached it
+        roster.Spare(a);
+        Assert.False(roster.AnyWaiting);
+        roster.Move(a, ConnectionPhase.Idle);
+        Assert.True(roster.AnyWaiting);
+    }
+
+    [Fact]
     public void Only_a_connection_that_has_waited_long_enough_is_closed_for_room()
     {
         long now = 10_000;
