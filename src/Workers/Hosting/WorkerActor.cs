@@ -123,12 +123,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<SendHeartbeat>(_ =>
         {
             _share?.Publish(_state.OpenConnections);
-            if (_trim.ShouldTrim(Environment.WorkingSet, _state.InFlight, _state.RequestsServed))
+            // Read once per tick (each read is a file in /proc): the trim decision and the heartbeat share it.
+            long resident = Environment.WorkingSet;
+            if (_trim.ShouldTrim(resident, _state.InFlight, _state.RequestsServed))
             {
-                long before = Environment.WorkingSet;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                _trim.Trimmed(Environment.WorkingSet);
-                Log.Debug("Idle: gave back {Freed} MB of memory", (before - Environment.WorkingSet) / (1024 * 1024));
+                long trimmed = Environment.WorkingSet;
+                _trim.Trimmed(trimmed);
+                Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
+                resident = trimmed;
             }
             // An idle worker has no news: it says it is alive only every MaxSilence, which the Arbiter's timeout allows.
             var phases = _state.ConnectionPhases();
@@ -138,7 +141,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             _lastReported = figures;
             _lastHeartbeat = DateTime.UtcNow;
             _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, _state.OpenConnections,
-                Environment.WorkingSet, _stats.StatusClasses(), _stats.Latency(), phases, expiries));
+                resident, _stats.StatusClasses(), _stats.Latency(), phases, expiries));
         });
         Receive<QuotaHit>(_ =>
         {
