@@ -8,7 +8,7 @@ namespace Echo;
 /// <summary>
 /// Answers every request with a JSON description of it, body included, so that tests can see exactly
 /// what the server parsed. Test suites outside this repository rely on the shape:
-/// <c>{"method","target","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>,
+/// <c>{"method","target","path_base","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>,
 /// and on TLS connections <c>"tls": {"protocol","alpn","client_certificate"}</c>.
 /// A WebSocket opened on any path echoes every message back, text as text and binary as binary, until the client closes.
 /// </summary>
@@ -30,6 +30,7 @@ public sealed class EchoApp : IHttpApp
             json.WriteStartObject();
             json.WriteString("method", request.Method);
             json.WriteString("target", request.Target);
+            json.WriteString("path_base", request.PathBase);
             json.WriteString("path", request.Path);
             json.WriteString("query", request.Query);
             json.WriteString("version", request.Protocol);

@@ -151,7 +151,7 @@ public static class Program
         {
             listeners = inherited is { } given
                 ? ListenerSet.Adopt(given.Descriptors, ownUnixFiles: given.Origin == SocketOrigin.Upgrade)
-                : ListenerSet.Bind(settings.Binds, settings.Backlog, settings.ReusePort);
+                : ListenerSet.Bind(settings.Binds, settings.Backlog, settings.ReusePort, settings.UnixSocketMode);
         }
         catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
         {
@@ -191,6 +191,8 @@ public static class Program
             Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart",
                 settings.Values["bind"], binds);
         var values = new Dictionary<string, object>(settings.Values) { ["bind"] = binds };
+        // A certificate that cannot serve refuses the reload here, so the running workers keep the one they have.
+        settings.LoadTls();
         ProcessSetup.ApplyEnvironment(settings);
         return WithApp(settings with { Values = values }, app);
     }

@@ -220,4 +220,22 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, failed);
         Assert.True(certificates.ContainsKey(first.Thumbprint));
     }
+
+    [Fact]
+    public async Task A_reload_with_a_broken_certificate_is_refused_and_the_old_one_keeps_serving()
+    {
+        var (cert, key, first) = _certificates.Server();
+        await using var server = await ServerProcess.StartServingAsync(
+            ["--workers", "1", "--control-socket-disable", "--certfile", cert, "--keyfile", key, Paths.Echo], 1, output);
+        // A renewal gone wrong: the new certificate with the old key.
+        var (newCert, _, _) = _certificates.Server("renewed");
+        File.Copy(newCert, cert, overwrite: true);
+        server.Signal(Posix.SIGHUP);
+        await server.WaitForLineAsync(new Regex("Reload \\(received HUP\\) refused, the running workers keep serving: setting 'keyfile'"));
+        X509Certificate2? seen = null;
+        using var http = Client(seen: c => seen = c);
+        Assert.True((await http.GetAsync($"https://127.0.0.1:{server.Port}/after")).IsSuccessStatusCode);
+        Assert.Equal(first.Thumbprint, seen!.Thumbprint);
+        Assert.Single(server.WorkerPids);
+    }
 }

@@ -29,12 +29,16 @@ public sealed class ListenerSet : IDisposable
     /// <paramref name="reusePort"/>, TCP addresses are bound with SO_REUSEPORT but not listened on: the Arbiter
     /// holds the port (no other user can take it) while each worker listens on a socket of its own.
     /// </summary>
-    public static ListenerSet Bind(IEnumerable<BindAddress> addresses, int backlog, bool reusePort = false)
+    /// <param name="addresses">What to bind.</param>
+    /// <param name="backlog">The listen queue's length.</param>
+    /// <param name="reusePort">Bind TCP addresses with SO_REUSEPORT.</param>
+    /// <param name="unixMode">The mode of Unix socket files (who may connect), or null to leave it to the umask.</param>
+    public static ListenerSet Bind(IEnumerable<BindAddress> addresses, int backlog, bool reusePort = false, UnixFileMode? unixMode = null)
     {
         var set = new ListenerSet();
         try
         {
-            foreach (var address in addresses) set.Add(address, backlog, reusePort);
+            foreach (var address in addresses) set.Add(address, backlog, reusePort, unixMode);
             return set;
         }
         catch
@@ -44,7 +48,7 @@ public sealed class ListenerSet : IDisposable
         }
     }
 
-    private void Add(BindAddress address, int backlog, bool reusePort)
+    private void Add(BindAddress address, int backlog, bool reusePort, UnixFileMode? unixMode)
     {
         Socket socket;
         string? unixPath = null;
@@ -61,6 +65,8 @@ public sealed class ListenerSet : IDisposable
         try
         {
             socket.Bind(address.EndPoint);
+            // Before listen: no connection can come in under a looser mode.
+            if (unixPath is not null && unixMode is { } mode) File.SetUnixFileMode(unixPath, mode);
             // A listening socket in a SO_REUSEPORT group gets its share of connections: the Arbiter's would never be served.
             if (!(reusePort && unixPath is null)) socket.Listen(backlog);
             Libc.ClearCloseOnExec((int)socket.SafeHandle.DangerousGetHandle());

@@ -1,3 +1,4 @@
+using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Tls;
@@ -60,6 +61,9 @@ public sealed record ServerSettings
     /// <summary>Environment variables for the workers.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> RawEnv => ((IReadOnlyList<string>)Values["raw_env"])
         .Select(e => new KeyValuePair<string, string>(e[..e.IndexOf('=')], e[(e.IndexOf('=') + 1)..])).ToList();
+
+    /// <summary>The mode of Unix socket files bound for HTTP (<c>unix_socket_mode</c>), or null to leave it to the umask.</summary>
+    public UnixFileMode? UnixSocketMode => (string)Values["unix_socket_mode"] is { Length: > 0 } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : null;
 
     /// <summary>The file-creation mask, or null to leave it.</summary>
     public uint? Umask => (string)Values["umask"] is { Length: > 0 } mask ? Convert.ToUInt32(mask, 8) : null;
@@ -131,6 +135,7 @@ public sealed record ServerSettings
             CasefoldHttpMethod = Bool("casefold_http_method"),
             StripHeaderSpaces = Bool("strip_header_spaces"),
             HeaderMap = Enum.Parse<HeaderMapPolicy>((string)Values["header_map"], ignoreCase: true),
+            ForwarderHeaders = ((string)Values["forwarder_headers"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         },
         KeepAlive = TimeSpan.FromSeconds(Int("keepalive")),
         RequestHeaderTimeout = TimeSpan.FromSeconds(Int("request_header_timeout")),
@@ -140,6 +145,8 @@ public sealed record ServerSettings
         ProxyProtocol = Bool("proxy_protocol"),
         ProxyAllowIps = IpAllowList.Parse((string)Values["proxy_allow_ips"]),
         ForwardedAllowIps = IpAllowList.Parse((string)Values["forwarded_allow_ips"]),
+        SecureSchemeHeaders = new Dictionary<string, string>((IReadOnlyDictionary<string, string>)Values["secure_scheme_headers"], StringComparer.OrdinalIgnoreCase),
+        RootPath = MountPoint.Normalize((string)Values["root_path"]),
     };
 
     /// <summary>

@@ -17,6 +17,13 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
                     null => Array.Empty<string>(),
                     _ => new[] { (string)raw },
                 };
+            case SettingKind.Map:
+                return raw switch
+                {
+                    IReadOnlyDictionary<string, string> map => map,
+                    null => new Dictionary<string, string>(),
+                    _ => ParsePairs(AsText(raw)),
+                };
             case SettingKind.Integer:
             {
                 var text = AsText(raw);
@@ -45,6 +52,18 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
             default:
                 return AsText(raw);
         }
+    }
+
+    private Dictionary<string, string> ParsePairs(string text)
+    {
+        var map = new Dictionary<string, string>();
+        foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int equals = pair.IndexOf('=');
+            if (equals <= 0) throw new ConfigException(Key, text, "expected NAME=VALUE pairs separated by commas, or an object such as { \"NAME\" = \"VALUE\" }");
+            map[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+        }
+        return map;
     }
 
     private string AsText(object? raw) => raw switch

@@ -13,4 +13,9 @@ public enum SettingKind
     Choice,
     /// <summary>A list of text values; a repeated command-line flag appends.</summary>
     List,
+    /// <summary>
+    /// Names mapped to text: a HOCON object (<c>{ "X-Forwarded-Proto" = "https" }</c>), or NAME=VALUE pairs separated
+    /// by commas on the command line; <c>{}</c> or "" for none.
+    /// </summary>
+    Map,
 }

@@ -43,6 +43,7 @@ public static class SettingsLoader
             text.Append(key).Append(" = ").Append(value switch
             {
                 IReadOnlyList<string> list => "[" + string.Join(", ", list.Select(Quote)) + "]",
+                IReadOnlyDictionary<string, string> map => "{" + string.Join(", ", map.Select(kv => Quote(kv.Key) + " = " + Quote(kv.Value))) + "}",
                 bool b => b ? "true" : "false",
                 long n => n.ToString(CultureInfo.InvariantCulture),
                 _ => Quote(value.ToString()!),
@@ -64,6 +65,11 @@ public static class SettingsLoader
         if (settings.Binds.Count == 0) throw new ConfigException("bind", "[]", "expected at least one address");
         CheckIpList(values, "proxy_allow_ips");
         CheckIpList(values, "forwarded_allow_ips");
+        CheckRootPath((string)values["root_path"]);
+        foreach (var (name, _) in (IReadOnlyDictionary<string, string>)values["secure_scheme_headers"])
+            if (!IsToken(name)) throw new ConfigException("secure_scheme_headers", name, "expected a header name (letters, digits and !#$%&'*+-.^_`|~)");
+        foreach (var name in ((string)values["forwarder_headers"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (name != "*" && !IsToken(name)) throw new ConfigException("forwarder_headers", (string)values["forwarder_headers"], $"'{name}' is not a header name; expected names separated by commas, or '*'");
         foreach (var entry in (IReadOnlyList<string>)values["raw_env"])
             if (entry.IndexOf('=') <= 0) throw new ConfigException("raw_env", entry, "expected KEY=VALUE");
         var umask = (string)values["umask"];
@@ -84,6 +90,9 @@ public static class SettingsLoader
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
         CheckControlSocketMode((string)values["control_socket_mode"]);
+        var unixMode = (string)values["unix_socket_mode"];
+        if (unixMode.Length > 0 && (unixMode.Length > 4 || unixMode.Any(c => c is < '0' or > '7') || (Convert.ToInt32(unixMode, 8) & 0b010_000_000) == 0))
+            throw new ConfigException("unix_socket_mode", unixMode, "expected an octal mode that lets the owner write (connect), such as 660 or 666, or \"\" to leave it to the umask");
         return settings;
     }
 
@@ -95,6 +104,15 @@ public static class SettingsLoader
         if (value < 0 || (value & 0b110_000_000) != 0b110_000_000 || (value & 0b111_000_000_111) != 0)
             throw new ConfigException("control_socket_mode", mode, "expected an octal mode that gives the owner rw and others nothing, such as 600 or 660");
     }
+
+    private static void CheckRootPath(string rootPath)
+    {
+        if (rootPath.Length > 0 && (rootPath[0] != '/' || rootPath.IndexOfAny(['?', '#', ' ']) >= 0))
+            throw new ConfigException("root_path", rootPath, "expected a path starting with '/' (where the app is mounted, e.g. /app), or \"\" for none");
+    }
+
+    private static bool IsToken(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c));
 
     private static void CheckIpList(Dictionary<string, object> values, string key)
     {
@@ -124,13 +142,20 @@ public static class SettingsLoader
         foreach (var (key, value) in config.Root.GetObject().Items)
         {
             if (value.IsArray()) result[key] = value.GetArray().Select(v => v.GetString()).ToList();
+            else if (value.IsObject() && SettingsCatalog.All.TryGetValue(key, out var definition) && definition.Kind == SettingKind.Map)
+                result[key] = value.GetObject().Items.ToDictionary(item => item.Key, item => item.Value.GetString());
             else if (value.IsObject()) throw new ConfigException(key, "{...}", "expected a value, not an object (settings are top-level keys)");
             else result[key] = value.GetString();
         }
         return result;
     }
 
-    private static string Describe(object? value) => value is IReadOnlyList<string> list ? "[" + string.Join(", ", list) + "]" : value?.ToString() ?? "";
+    private static string Describe(object? value) => value switch
+    {
+        IReadOnlyList<string> list => "[" + string.Join(", ", list) + "]",
+        IReadOnlyDictionary<string, string> map => "{" + string.Join(", ", map.Select(kv => $"{kv.Key} = {kv.Value}")) + "}",
+        _ => value?.ToString() ?? "",
+    };
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 

@@ -1,4 +1,5 @@
 using System.Net;
+using AkkaGunicorn.Http.App;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using OurRequest = AkkaGunicorn.Http.App.HttpRequest;
@@ -38,9 +39,10 @@ internal sealed partial class ExchangeFeatures<TContext> :
         Protocol = request.Protocol;
         Scheme = request.Scheme;
         Method = HttpMethods.GetCanonicalizedValue(request.Method);
-        PathBase = "";
         RawTarget = request.Target;
         (Path, QueryString) = RequestTarget.Split(request.Target, request.Path, request.Query);
+        PathBase = "";
+        if (request.PathBase.Length > 0) Mount(RequestTarget.DecodePath(request.PathBase));
         _requestHeaders.Clear();
         HeaderCopy.Into(_requestHeaders, request.Headers);
         _requestTrailers.IsReadOnly = false;
@@ -51,6 +53,17 @@ internal sealed partial class ExchangeFeatures<TContext> :
         RequestAborted = aborted;
         AllowSynchronousIO = _settings.AllowSynchronousIO;
         _maxRequestBodySize = _settings.MaxRequestBodySize;
+    }
+
+    /// <summary>
+    /// Splits the decoded path at the mount point (root_path or a trusted SCRIPT_NAME), as UsePathBase would. Path here
+    /// is the whole decoded path, request.Path only the rest, so the split is made again on decoded text.
+    /// </summary>
+    private void Mount(string pathBase)
+    {
+        if (!MountPoint.Covers(pathBase, Path)) return;
+        PathBase = pathBase;
+        Path = Path[pathBase.Length..];
     }
 
     // IHttpRequestFeature: settable, as middleware such as UsePathBase and the forwarded-headers middleware rewrite them.

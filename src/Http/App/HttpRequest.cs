@@ -17,11 +17,20 @@ public sealed class HttpRequest
     public string Target
     {
         get => _target;
-        internal set { _target = value; _path = _query = _fragment = null; }
+        internal set { _target = value; _path = _query = _fragment = null; PathBase = ""; }
     }
 
-    /// <summary>The path part of the target, not decoded.</summary>
+    /// <summary>
+    /// The path part of the target, not decoded; when the app is mounted (<see cref="PathBase"/>), the rest after the
+    /// mount point.
+    /// </summary>
     public string Path => _path ??= SplitTarget().Path;
+
+    /// <summary>
+    /// Where the app is mounted, when the path is under it: <c>root_path</c>, or a trusted proxy's SCRIPT_NAME header
+    /// (Gunicorn's SCRIPT_NAME); "" otherwise. <see cref="Path"/> is then what follows it.
+    /// </summary>
+    public string PathBase { get; private set; } = "";
 
     /// <summary>The query string without its '?', not decoded; empty if none.</summary>
     public string Query => _query ??= SplitTarget().Query;
@@ -72,6 +81,15 @@ public sealed class HttpRequest
     public object? ConnectionState { get; set; }
 
     internal RequestFraming Framing;
+
+    /// <summary>Mounts the app at <paramref name="pathBase"/> when the path is under it (at a segment boundary).</summary>
+    internal void Mount(string pathBase)
+    {
+        var path = Path;
+        if (!MountPoint.Covers(pathBase, path)) return;
+        PathBase = pathBase;
+        _path = path[pathBase.Length..];
+    }
 
     /// <summary>Splits the target as Python's urlsplit does, so paths match what Gunicorn gives WSGI apps.</summary>
     private (string Path, string Query, string Fragment) SplitTarget()

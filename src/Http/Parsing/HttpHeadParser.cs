@@ -17,6 +17,12 @@ public sealed class HttpHeadParser(HttpParserOptions options)
     public HttpParserOptions Options { get; } = options;
 
     /// <summary>
+    /// Whether the peer is a trusted front-end proxy (<c>forwarded_allow_ips</c>), whose
+    /// <see cref="HttpParserOptions.ForwarderHeaders"/> pass whatever <c>header_map</c> says. Set per connection.
+    /// </summary>
+    public bool TrustedForwarder { get; set; }
+
+    /// <summary>
     /// Parses the head at the start of <paramref name="input"/>. Returns true when a whole head was
     /// parsed (<paramref name="consumed"/> bytes). Returns false either with <paramref name="error"/>
     /// set (refuse the request) or with <see cref="HttpParseError.None"/> (wait for more bytes).
@@ -197,7 +203,7 @@ public sealed class HttpHeadParser(HttpParserOptions options)
             }
             pos = next;
 
-            if (name.Contains((byte)'_'))
+            if (name.Contains((byte)'_') && !(TrustedForwarder && Options.IsForwarderHeader(name)))
             {
                 if (Options.HeaderMap == HeaderMapPolicy.Refuse) return HttpParseError.InvalidHeaderName;
                 if (Options.HeaderMap == HeaderMapPolicy.Drop) { count--; continue; }

@@ -33,6 +33,31 @@ public sealed record HttpParserOptions
     /// <summary>Treatment of header names containing '_' (<c>header_map</c>).</summary>
     public HeaderMapPolicy HeaderMap { get; init; } = HeaderMapPolicy.Drop;
 
+    /// <summary>
+    /// Header names containing '_' that a trusted front-end proxy may send whatever <see cref="HeaderMap"/> says
+    /// (<c>forwarder_headers</c>), or "*" for all; Gunicorn's default lets SCRIPT_NAME and PATH_INFO through.
+    /// </summary>
+    public IReadOnlyList<string> ForwarderHeaders
+    {
+        get => _forwarderHeaders;
+        init
+        {
+            _forwarderHeaders = value;
+            _forwarderHeaderBytes = value.Select(System.Text.Encoding.ASCII.GetBytes).ToArray();
+        }
+    }
+
+    private readonly IReadOnlyList<string> _forwarderHeaders = ["SCRIPT_NAME", "PATH_INFO"];
+    private readonly byte[][] _forwarderHeaderBytes = ["SCRIPT_NAME"u8.ToArray(), "PATH_INFO"u8.ToArray()];
+
+    /// <summary>Whether a trusted proxy may send <paramref name="name"/>, a name containing '_'.</summary>
+    internal bool IsForwarderHeader(ReadOnlySpan<byte> name)
+    {
+        foreach (var allowed in _forwarderHeaderBytes)
+            if (allowed is [(byte)'*'] || System.Text.Ascii.EqualsIgnoreCase(name, allowed)) return true;
+        return false;
+    }
+
     internal int EffectiveRequestLineLimit => LimitRequestLine <= 0 ? MaxLineSize : LimitRequestLine;
 
     internal int EffectiveFieldSizeLimit => LimitRequestFieldSize <= 0 ? MaxLineSize : LimitRequestFieldSize;

@@ -6,10 +6,10 @@ namespace AkkaGunicorn.Http.Server;
 /// <summary>Derives the request scheme from a trusted proxy's headers, refusing contradictory ones as Gunicorn does.</summary>
 internal static class ForwardedScheme
 {
-    public static HttpParseError Resolve(HttpRequest request, HttpServerOptions options, out string scheme)
+    public static HttpParseError Resolve(HttpRequest request, HttpServerOptions options, bool trusted, out string scheme)
     {
         scheme = "http";
-        if (options.SecureSchemeHeaders.Count == 0 || !options.ForwardedAllowIps.Allows(request.RemoteEndPoint)) return HttpParseError.None;
+        if (options.SecureSchemeHeaders.Count == 0 || !trusted) return HttpParseError.None;
         bool? secure = null;
         foreach (var (name, value) in request.Headers)
         {

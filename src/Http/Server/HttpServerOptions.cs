@@ -32,7 +32,7 @@ public sealed record HttpServerOptions
     /// <summary>Peers allowed to send a PROXY preamble (<c>proxy_allow_ips</c>).</summary>
     public IpAllowList ProxyAllowIps { get; init; } = IpAllowList.Parse("127.0.0.1,::1");
 
-    /// <summary>Peers whose scheme headers are trusted (<c>forwarded_allow_ips</c>).</summary>
+    /// <summary>Peers trusted as a front-end proxy: their scheme and forwarder headers count (<c>forwarded_allow_ips</c>).</summary>
     public IpAllowList ForwardedAllowIps { get; init; } = IpAllowList.Parse("127.0.0.1,::1");
 
     /// <summary>Header/value pairs that mean the client spoke HTTPS to a trusted proxy (<c>secure_scheme_headers</c>).</summary>
@@ -42,6 +42,12 @@ public sealed record HttpServerOptions
         ["X-Forwarded-Proto"] = "https",
         ["X-Forwarded-Ssl"] = "on",
     };
+
+    /// <summary>
+    /// Where the app is mounted, without a trailing '/' (<c>root_path</c>, Gunicorn's SCRIPT_NAME), or "": a request
+    /// under it reaches the app with that <see cref="App.HttpRequest.PathBase"/>.
+    /// </summary>
+    public string RootPath { get; init; } = "";
 
     /// <summary>The Server header value.</summary>
     public string ServerHeader { get; init; } = "AkkaGunicorn";

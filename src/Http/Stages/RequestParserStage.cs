@@ -67,6 +67,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         // The body's bytes so far, and the time spent waiting for them (only while the app wants more).
         private long _bodyBytes, _bodyWaited, _bodyWaitStarted;
         private ProxyInfo? _proxy;
+        // Whether the peer (after a PROXY preamble, the client it names) is a trusted front-end proxy.
+        private bool _trusted;
 
         public Logic(RequestParserStage stage, ConnectionInfo connection, UpgradeSwitch upgrade, ConnectionRoster roster) : base(stage.Shape)
         {
@@ -79,6 +81,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             _builder = new RequestHeadBuilder(stage.Options.Parser.CasefoldHttpMethod);
             _start = new RequestStart(_request);
             _mode = stage.Options.ProxyProtocol ? Mode.Preamble : Mode.Head;
+            Trust(connection.RemoteEndPoint);
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
         }
@@ -241,6 +244,8 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
             }
         }
 
+        private void Trust(System.Net.EndPoint? peer) => _parser.TrustedForwarder = _trusted = _stage.Options.ForwardedAllowIps.Allows(peer);
+
         /// <summary>Returns true when it can go on to the head.</summary>
         private bool ReadPreamble()
         {
@@ -256,6 +261,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 case ProxyPreamble.Parsed:
                     _proxy = info;
                     _input = _input[consumed..];
+                    if (info?.Source is { } source) Trust(source);
                     break;
                 case ProxyPreamble.Invalid:
                     Refuse(HttpParseError.InvalidProxyLine, inBody: false);
@@ -288,8 +294,9 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 : framing.Body == BodyKind.None && _request.Headers.Contains("Content-Length") ? 0 : null;
             _request.RemoteEndPoint = _proxy?.Source ?? _connection.RemoteEndPoint;
             _request.LocalEndPoint = _proxy?.Destination ?? _connection.LocalEndPoint;
-            error = ForwardedScheme.Resolve(_request, _stage.Options, out var scheme);
+            error = ForwardedScheme.Resolve(_request, _stage.Options, _trusted, out var scheme);
             if (error != HttpParseError.None) { Refuse(error, inBody: false); return; }
+            ForwardedPath.Resolve(_request, _stage.Options, _trusted);
             _request.Tls = _connection.Tls;
             _request.Scheme = _connection.Tls is null ? scheme : "https";
             _keepAlive = framing.KeepAlive;

@@ -77,6 +77,7 @@ app.MapGet("/host", (IWebHostEnvironment environment, HttpContext context) => ne
     applicationName = environment.ApplicationName,
     path = context.Request.Path.Value,
     pathBase = context.Request.PathBase.Value,
+    isHttps = context.Request.IsHttps,
     query = context.Request.QueryString.Value,
     connectionId = context.Connection.Id,
     remote = context.Connection.RemoteIpAddress?.ToString(),

@@ -75,11 +75,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartServingAsync(string app, int workers, ITestOutputHelper? output = null, params string[] extra) =>
         StartServingAsync(["--workers", workers.ToString(), .. extra, app], workers, output);
 
-    /// <summary>Starts a server on an ephemeral loopback port with these arguments and waits until <paramref name="workers"/> serve.</summary>
+    /// <summary>
+    /// Starts a server on an ephemeral loopback port with these arguments (or, with <paramref name="bindsGiven"/>, where
+    /// they say, one of them on 127.0.0.1) and waits until <paramref name="workers"/> serve.
+    /// </summary>
     public static async Task<ServerProcess> StartServingAsync(IEnumerable<string> args, int workers, ITestOutputHelper? output,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, bool bindsGiven = false)
     {
-        var server = Start(["--bind", "127.0.0.1:0", .. args], output, environment);
+        var server = Start(bindsGiven ? args : ["--bind", "127.0.0.1:0", .. args], output, environment);
         try
         {
             var listening = await server.WaitForLineAsync(ListeningRegex());
