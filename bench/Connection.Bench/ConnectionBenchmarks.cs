@@ -28,7 +28,7 @@ public class ConnectionBenchmarks
     private IMaterializer _materializer = null!;
     private Socket _listener = null!;
     private ConnectionGraph _graph = null!;
-    private ISourceQueueWithComplete<Socket> _hosted = null!;
+    private ISourceQueueWithComplete<AcceptedConnection> _hosted = null!;
     private readonly HttpServerOptions _options = new();
     private readonly ServerState _state = new();
     private readonly IHttpApp _app = new Hello();
@@ -48,7 +48,7 @@ public class ConnectionBenchmarks
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(128);
         _graph = new ConnectionGraph(_app, _options, _state);
-        _hosted = Source.Queue<Socket>(16, OverflowStrategy.Backpressure)
+        _hosted = Source.Queue<AcceptedConnection>(16, OverflowStrategy.Backpressure)
             .To(new ConnectionHost(_graph, 1000, new ConnectionRoster(), () => { }, () => { }))
             .Run(_materializer);
     }
@@ -62,10 +62,10 @@ public class ConnectionBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "a connection, hosted (as the worker serves it)")]
-    public Task Hosted() => ConnectAsync(socket => _hosted.OfferAsync(socket));
+    public Task Hosted() => ConnectAsync(socket => _hosted.OfferAsync(new AcceptedConnection(socket, null)));
 
     [Benchmark(Description = "a connection, with an actor of its own")]
-    public Task ActorPerConnection() => ConnectAsync(socket => _graph.Run(socket, _materializer));
+    public Task ActorPerConnection() => ConnectAsync(socket => _graph.Run(new AcceptedConnection(socket, null), _materializer));
 
     [Benchmark(Description = "a connection, graph built and fused for it, with an actor of its own (before)")]
     public Task BuiltPerConnection() => ConnectAsync(socket =>

@@ -150,7 +150,7 @@ public static class Program
         try
         {
             listeners = inherited is { } given
-                ? ListenerSet.Adopt(given.Descriptors, ownUnixFiles: given.Origin == SocketOrigin.Upgrade)
+                ? ListenerSet.Adopt(given.Descriptors, ownUnixFiles: given.Origin == SocketOrigin.Upgrade, settings.TlsFor)
                 : ListenerSet.Bind(settings.Binds, settings.Backlog, settings.ReusePort, settings.UnixSocketMode);
         }
         catch (Exception e) when (e is SocketException or System.ComponentModel.Win32Exception)
@@ -164,9 +164,8 @@ public static class Program
         {
             Log.Information("Starting AkkaGunicorn {Version}", typeof(Program).Assembly.GetName().Version);
             string origin = inherited is { } from ? $", inherited from {(from.Origin == SocketOrigin.Systemd ? "systemd" : "the upgraded Arbiter")}" : "";
-            string scheme = ((string)settings.Values["certfile"]).Length > 0 ? "https" : "http";
-            foreach (var name in listeners.Names)
-                Log.Information("Listening at: {Url} ({Pid}{Origin})", name.StartsWith("unix:") ? name : $"{scheme}://{name}", Environment.ProcessId, origin);
+            foreach (var url in listeners.Urls)
+                Log.Information("Listening at: {Url} ({Pid}{Origin})", url, Environment.ProcessId, origin);
             Log.Information("Using worker: akka.streams ({App})", app);
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
@@ -280,6 +279,12 @@ public static class Program
             Log.Error("{Message}", e.Message);
             return WorkerEnvironment.AppLoadErrorExitCode;
         }
+        var listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? "");
+        if (tls is null && listeners.FirstOrDefault(l => l.Tls) is { } secure)
+        {
+            Log.Error("Cannot serve {Url}: no certificate (certfile) is configured", secure.Url);
+            return WorkerEnvironment.BootErrorExitCode;
+        }
         var options = new WorkerOptions
         {
             App = app,
@@ -294,7 +299,7 @@ public static class Program
             HeartbeatInterval = settings.HeartbeatInterval,
             MaxSilence = settings.MaxHeartbeatSilence,
             GracefulTimeout = settings.GracefulTimeout,
-            Listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? ""),
+            Listeners = listeners,
             ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
             Secrets = secrets,
             Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,

@@ -238,4 +238,31 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(first.Thumbprint, seen!.Thumbprint);
         Assert.Single(server.WorkerPids);
     }
+
+    [Fact]
+    public async Task Https_and_http_binds_serve_side_by_side()
+    {
+        var (cert, key, _) = _certificates.Server();
+        var server = ServerProcess.Start(["--bind", "https://127.0.0.1:0", "--bind", "http://127.0.0.1:0", "--workers", "1",
+            "--control-socket-disable", "--certfile", cert, "--keyfile", key, Paths.Echo], output);
+        await using var _ = server;
+        int https = int.Parse((await server.WaitForLineAsync(new Regex(@"Listening at: https://127\.0\.0\.1:(\d+)"))).Groups[1].Value);
+        int http = int.Parse((await server.WaitForLineAsync(new Regex(@"Listening at: http://127\.0\.0\.1:(\d+)"))).Groups[1].Value);
+        await server.WaitForLineAsync(ServerProcess.ServingRegex());
+        using var client = Client();
+        Assert.Equal("https", (string?)JsonNode.Parse(await client.GetStringAsync($"https://127.0.0.1:{https}/a"))!["scheme"]);
+        Assert.Equal("http", (string?)JsonNode.Parse(await client.GetStringAsync($"http://127.0.0.1:{http}/b"))!["scheme"]);
+        // Each port speaks only its own: a TLS client on the plain port gets nowhere, and a plain request on the TLS port no answer.
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync($"https://127.0.0.1:{http}/c"));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync($"http://127.0.0.1:{https}/d"));
+    }
+
+    [Fact]
+    public async Task An_https_bind_without_a_certificate_stops_the_start_naming_the_bind()
+    {
+        var server = ServerProcess.Start(["--bind", "https://127.0.0.1:0", "--control-socket-disable", Paths.Echo], output);
+        await using var _ = server;
+        Assert.NotEqual(0, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.Contains("setting 'bind' = 'https://127.0.0.1:0'") && l.Contains("certfile"));
+    }
 }

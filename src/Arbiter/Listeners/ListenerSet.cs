@@ -12,11 +12,14 @@ namespace AkkaGunicorn.Arbiter.Listeners;
 /// </summary>
 public sealed class ListenerSet : IDisposable
 {
-    private readonly List<(Socket Socket, string Name, string? UnixPath)> _sockets = [];
+    private readonly List<(Socket Socket, string Name, string? UnixPath, bool Tls)> _sockets = [];
 
     /// <summary>The listeners as workers adopt them.</summary>
     public IReadOnlyList<InheritedListener> Inherited =>
-        _sockets.Select(s => new InheritedListener((int)s.Socket.SafeHandle.DangerousGetHandle(), s.Name)).ToList();
+        _sockets.Select(s => new InheritedListener((int)s.Socket.SafeHandle.DangerousGetHandle(), s.Name, s.Tls)).ToList();
+
+    /// <summary>The listeners' URLs: <c>http://</c> or <c>https://</c> and the address, or <c>unix:PATH</c>.</summary>
+    public IReadOnlyList<string> Urls => Inherited.Select(l => l.Url).ToList();
 
     /// <summary>The descriptor numbers, for a successor Arbiter to inherit.</summary>
     public IReadOnlyList<int> Descriptors => _sockets.Select(s => (int)s.Socket.SafeHandle.DangerousGetHandle()).ToList();
@@ -76,14 +79,15 @@ public sealed class ListenerSet : IDisposable
             socket.Dispose();
             throw new SocketException((int)e.SocketErrorCode, $"cannot listen on {address.Text}: {e.Message}");
         }
-        _sockets.Add((socket, NameOf(socket, unixPath), unixPath));
+        _sockets.Add((socket, NameOf(socket, unixPath), unixPath, address.Tls ?? false));
     }
 
     /// <summary>
     /// Takes over listening sockets this process inherited (from systemd, or from the Arbiter it upgrades)
     /// instead of binding. Unix socket files are removed on exit only when <paramref name="ownUnixFiles"/>.
+    /// <paramref name="tlsFor"/> tells, by a socket's address, whether it speaks TLS.
     /// </summary>
-    public static ListenerSet Adopt(IEnumerable<int> descriptors, bool ownUnixFiles)
+    public static ListenerSet Adopt(IEnumerable<int> descriptors, bool ownUnixFiles, Func<EndPoint?, bool> tlsFor)
     {
         var set = new ListenerSet();
         foreach (int fd in descriptors)
@@ -91,7 +95,7 @@ public sealed class ListenerSet : IDisposable
             var socket = new Socket(new SafeSocketHandle((IntPtr)fd, ownsHandle: true));
             Libc.ClearCloseOnExec(fd);
             string? unixPath = socket.LocalEndPoint is UnixDomainSocketEndPoint unix ? unix.ToString() : null;
-            set._sockets.Add((socket, NameOf(socket, unixPath), ownUnixFiles ? unixPath : null));
+            set._sockets.Add((socket, NameOf(socket, unixPath), ownUnixFiles ? unixPath : null, tlsFor(socket.LocalEndPoint)));
         }
         return set;
     }
@@ -112,13 +116,13 @@ public sealed class ListenerSet : IDisposable
     /// </summary>
     public void CloseDescriptors()
     {
-        foreach (var (socket, _, _) in _sockets) socket.Dispose();
+        foreach (var (socket, _, _, _) in _sockets) socket.Dispose();
     }
 
     /// <summary>Closes the sockets and removes Unix socket files.</summary>
     public void Dispose()
     {
-        foreach (var (socket, _, unixPath) in _sockets)
+        foreach (var (socket, _, unixPath, _) in _sockets)
         {
             socket.Dispose();
             if (unixPath is not null && !KeepUnixSocketFiles && File.Exists(unixPath)) File.Delete(unixPath);

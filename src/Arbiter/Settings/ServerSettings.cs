@@ -12,7 +12,20 @@ public sealed record ServerSettings
     public required IReadOnlyDictionary<string, object> Values { get; init; }
 
     /// <summary>Listening addresses.</summary>
-    public IReadOnlyList<BindAddress> Binds => ((IReadOnlyList<string>)Values["bind"]).Select(BindAddress.Parse).ToList();
+    public IReadOnlyList<BindAddress> Binds => ((IReadOnlyList<string>)Values["bind"])
+        .Select(BindAddress.Parse)
+        .Select(b => b with { Tls = b.Tls ?? ServesTls })
+        .ToList();
+
+    /// <summary>
+    /// Whether an inherited socket (systemd's, or the upgraded Arbiter's) at <paramref name="address"/> speaks TLS: as the
+    /// bind at that address says, else as bare binds do.
+    /// </summary>
+    public bool TlsFor(System.Net.EndPoint? address) =>
+        Binds.FirstOrDefault(b => Equals(b.EndPoint, address) || b.EndPoint.ToString() == address?.ToString())?.Tls ?? ServesTls;
+
+    /// <summary>Whether a certificate is configured (<c>certfile</c>): then bare binds speak TLS.</summary>
+    public bool ServesTls => ((string)Values["certfile"]).Length > 0;
 
     /// <summary>Worker processes.</summary>
     public int Workers => Int("workers");

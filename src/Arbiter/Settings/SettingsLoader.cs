@@ -63,6 +63,8 @@ public static class SettingsLoader
         }
         var settings = new ServerSettings { Values = values };
         if (settings.Binds.Count == 0) throw new ConfigException("bind", "[]", "expected at least one address");
+        if (!settings.ServesTls && settings.Binds.FirstOrDefault(b => b.Tls == true) is { } https)
+            throw new ConfigException("bind", https.Text, "an https:// address needs a certificate: set certfile (and keyfile)");
         CheckIpList(values, "proxy_allow_ips");
         CheckIpList(values, "forwarded_allow_ips");
         CheckRootPath((string)values["root_path"]);

@@ -69,7 +69,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _materializer = materializer;
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
-        _graph = new ConnectionGraph(app, options.Http, state, options.Tls);
+        _graph = new ConnectionGraph(app, options.Http, state);
         _token = options.Secrets.Token;
         Registering();
     }
@@ -204,10 +204,15 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         var self = Self;
         for (int lane = 0; lane < lanes; lane++)
         {
-            var sources = _listeners.Select(l => Source.FromGraph(new ConnectionSource(l, _accepting, Straggle, mayAccept))).ToList();
+            var sources = _listeners.Zip(_options.Listeners, (socket, listener) =>
+            {
+                var tls = listener.Tls ? _options.Tls : null;
+                return Source.FromGraph(new ConnectionSource(socket, _accepting, s => Straggle(new AcceptedConnection(s, tls)), mayAccept))
+                    .Select(s => new AcceptedConnection(s, tls));
+            }).ToList();
             var accepted = sources.Count == 1
                 ? sources[0]
-                : Source.Combine(sources[0], sources[1], n => new Merge<Socket>(n), sources.Skip(2).ToArray());
+                : Source.Combine(sources[0], sources[1], n => new Merge<AcceptedConnection>(n), sources.Skip(2).ToArray());
             var roster = new ConnectionRoster();
             state.Track(roster);
             // The limit is the worker's, over all hosts: one host full while another has room must not evict.
@@ -230,16 +235,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>A connection an accept stage got after its stream went away: serve it rather than reset it.</summary>
-    private void Straggle(Socket socket)
+    private void Straggle(AcceptedConnection connection)
     {
         Opened();
         try
         {
-            _graph.Run(socket, _materializer).ContinueWith(_ => Closed(), TaskContinuationOptions.ExecuteSynchronously);
+            _graph.Run(connection, _materializer).ContinueWith(_ => Closed(), TaskContinuationOptions.ExecuteSynchronously);
         }
         catch (Exception e)
         {
-            socket.Dispose();
+            connection.Socket.Dispose();
             Closed();
             Log.Error(e, "Could not start a connection");
         }

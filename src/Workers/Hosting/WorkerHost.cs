@@ -70,7 +70,7 @@ public static class WorkerHost
             if (assembly.Kind == AppKind.AspNetCore)
             {
                 aspNet = await AspNetCoreHost.StartAsync(new AspNetCoreHostOptions(options.App.AssemblyPath,
-                    options.Listeners.Select(l => $"http://{l.Name}").ToList()));
+                    options.Listeners.Select(l => l.Url).ToList()));
                 app = aspNet.App;
             }
             else

@@ -28,7 +28,7 @@ namespace AkkaGunicorn.Workers.Serving;
 /// <param name="counted">The open connections the limit applies to: the worker's, over all its hosts (a worker runs one per
 /// core, and one host being full while another has room is no reason to close anything); by default this host's.</param>
 public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionRoster roster, Action opened, Action closed, Func<long>? counted = null)
-    : GraphStageWithMaterializedValue<SinkShape<Socket>, Task>
+    : GraphStageWithMaterializedValue<SinkShape<AcceptedConnection>, Task>
 {
     internal readonly Func<long>? Counted = counted;
     // A connection counts as idle, and may be closed for room, once it has waited this long for a request.
@@ -38,10 +38,10 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
     internal readonly ConnectionRoster Roster = roster;
     internal readonly Action Opened = opened;
     internal readonly Action Closed = closed;
-    private readonly Inlet<Socket> _in = new("ConnectionHost.in");
+    private readonly Inlet<AcceptedConnection> _in = new("ConnectionHost.in");
 
     /// <inheritdoc />
-    public override SinkShape<Socket> Shape => new(_in);
+    public override SinkShape<AcceptedConnection> Shape => new(_in);
 
     /// <inheritdoc />
     public override ILogicAndMaterializedValue<Task> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
@@ -77,7 +77,7 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
 
         public void OnPush()
         {
-            var socket = Grab(_stage._in);
+            var connection = Grab(_stage._in);
             // Over the limit: make room (if no waiting connection qualifies any more, serve this one anyway).
             if (Open >= _stage.Limit) _stage.Roster.EvictOldest(_stage.MinIdleMs);
             _stage.Opened();
@@ -85,12 +85,12 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
             Task served;
             try
             {
-                served = _stage.Graph.Run(socket, SubFusingMaterializer, _stage.Roster);
+                served = _stage.Graph.Run(connection, SubFusingMaterializer, _stage.Roster);
             }
             catch (Exception e)
             {
                 Log.Error(e, "Could not start serving a connection");
-                socket.Dispose();
+                connection.Socket.Dispose();
                 served = Task.CompletedTask;
             }
             served.ContinueWith(_onClosed, TaskContinuationOptions.ExecuteSynchronously);

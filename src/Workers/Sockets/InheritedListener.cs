@@ -6,10 +6,14 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// <summary>A listening socket a worker inherited from its Arbiter, by descriptor number.</summary>
 /// <param name="Descriptor">The inherited file descriptor.</param>
 /// <param name="Name">How the Arbiter bound it, e.g. <c>127.0.0.1:8000</c> or <c>unix:/run/app.sock</c>.</param>
-public sealed record InheritedListener(int Descriptor, string Name)
+/// <param name="Tls">Whether its connections speak TLS.</param>
+public sealed record InheritedListener(int Descriptor, string Name, bool Tls = false)
 {
-    /// <summary>The environment variable that lists them, as <c>fd=name;fd=name</c>.</summary>
+    /// <summary>The environment variable that lists them, as <c>fd=name;fd+tls=name</c>.</summary>
     public const string EnvironmentVariable = "AKKAGUNICORN_LISTEN_FDS";
+
+    /// <summary>Where clients reach it: <c>http://</c> or <c>https://</c> and the address, or <c>unix:PATH</c>.</summary>
+    public string Url => Name.StartsWith("unix:", StringComparison.Ordinal) ? Name : $"{(Tls ? "https" : "http")}://{Name}";
 
     /// <summary>Adopts the descriptor as a Socket. The returned socket owns the descriptor in this process.</summary>
     public Socket Adopt() => new(new SafeSocketHandle((IntPtr)Descriptor, ownsHandle: true));
@@ -39,7 +43,7 @@ public sealed record InheritedListener(int Descriptor, string Name)
 
     /// <summary>Formats a list for <see cref="EnvironmentVariable"/>.</summary>
     public static string Format(IEnumerable<InheritedListener> listeners) =>
-        string.Join(';', listeners.Select(l => $"{l.Descriptor}={l.Name}"));
+        string.Join(';', listeners.Select(l => $"{l.Descriptor}{(l.Tls ? "+tls" : "")}={l.Name}"));
 
     /// <summary>Parses <see cref="EnvironmentVariable"/>.</summary>
     public static IReadOnlyList<InheritedListener> Parse(string text) =>
@@ -47,8 +51,11 @@ public sealed record InheritedListener(int Descriptor, string Name)
             .Select(entry =>
             {
                 int eq = entry.IndexOf('=');
-                if (eq <= 0 || !int.TryParse(entry[..eq], out var fd)) throw new FormatException($"Bad listener entry '{entry}'.");
-                return new InheritedListener(fd, entry[(eq + 1)..]);
+                var descriptor = eq > 0 ? entry[..eq] : "";
+                bool tls = descriptor.EndsWith("+tls", StringComparison.Ordinal);
+                if (tls) descriptor = descriptor[..^4];
+                if (!int.TryParse(descriptor, out var fd)) throw new FormatException($"Bad listener entry '{entry}'.");
+                return new InheritedListener(fd, entry[(eq + 1)..], tls);
             })
             .ToList();
 }

@@ -30,6 +30,7 @@ public sealed class InProcessServer : IAsyncDisposable
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         var graph = new ConnectionGraph(app, options ?? new HttpServerOptions(), State);
         Source.FromGraph(new ConnectionSource(_listener, _accepting, s => s.Dispose()))
+            .Select(s => new AcceptedConnection(s, null))
             .RunWith(new ConnectionHost(graph, connectionLimit, Roster, State.ConnectionOpened, State.ConnectionClosed), _system.Materializer());
     }
 
