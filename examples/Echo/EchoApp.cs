@@ -9,7 +9,7 @@ namespace Echo;
 /// Answers every request with a JSON description of it, body included, so that tests can see exactly
 /// what the server parsed. Test suites outside this repository rely on the shape:
 /// <c>{"method","target","path_base","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>,
-/// and on TLS connections <c>"tls": {"protocol","alpn","client_certificate"}</c>.
+/// and on TLS connections <c>"tls": {"protocol","alpn","server_name","client_certificate"}</c>.
 /// A WebSocket opened on any path echoes every message back, text as text and binary as binary, until the client closes.
 /// </summary>
 public sealed class EchoApp : IHttpApp
@@ -44,6 +44,7 @@ public sealed class EchoApp : IHttpApp
                 json.WriteStartObject("tls");
                 json.WriteString("protocol", tls.Protocol.ToString());
                 json.WriteString("alpn", tls.ApplicationProtocol);
+                json.WriteString("server_name", tls.HostName);
                 json.WriteString("client_certificate", tls.ClientCertificate?.Subject);
                 json.WriteEndObject();
             }

@@ -265,4 +265,58 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(0, await server.WaitForExitAsync());
         Assert.Contains(server.Lines, l => l.Contains("setting 'bind' = 'https://127.0.0.1:0'") && l.Contains("certfile"));
     }
+
+    [Fact]
+    public async Task Sni_picks_the_certificate_for_the_name_the_client_asks_for()
+    {
+        var (cert, key, fallback) = _certificates.Server();
+        var (apiCert, apiKey, api) = _certificates.Server("api", "api.test");
+        var (wildCert, wildKey, wild) = _certificates.Server("wild", "*.shop.test");
+        await using var server = await ServerProcess.StartServingAsync(
+            ["--workers", "1", "--control-socket-disable", "--certfile", cert, "--keyfile", key,
+             "--sni-certfiles", $"api.test={apiCert},{apiKey},*.shop.test={wildCert},{wildKey}", Paths.Echo], 1, output);
+
+        async Task<(string Thumbprint, JsonNode Echo)> AskAsync(string? name)
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+            using var tls = new SslStream(tcp.GetStream());
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = name ?? "",
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /sni HTTP/1.1\r\nHost: {name ?? "x"}\r\nConnection: close\r\n\r\n"));
+            var answer = Encoding.ASCII.GetString(await ReadAllAsync(tls));
+            return (new X509Certificate2(tls.RemoteCertificate!).Thumbprint, JsonNode.Parse(answer[(answer.IndexOf("\r\n\r\n") + 4)..])!);
+        }
+
+        var (thumbprint, echo) = await AskAsync("api.test");
+        Assert.Equal(api.Thumbprint, thumbprint);
+        Assert.Equal("api.test", (string?)echo["tls"]!["server_name"]);
+        Assert.Equal(wild.Thumbprint, (await AskAsync("www.shop.test")).Thumbprint);
+        Assert.Equal(fallback.Thumbprint, (await AskAsync("other.test")).Thumbprint);
+        Assert.Equal(fallback.Thumbprint, (await AskAsync(null)).Thumbprint);
+        // And as a stock client sees it.
+        var (_, said) = await RunAsync("openssl", "s_client", "-connect", $"127.0.0.1:{server.Port}", "-servername", "api.test", "-brief");
+        Assert.Contains("CN = api", said);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        var all = new MemoryStream();
+        await stream.CopyToAsync(all).WaitAsync(TimeSpan.FromSeconds(20));
+        return all.ToArray();
+    }
+
+    [Fact]
+    public async Task A_broken_sni_certificate_stops_the_start_naming_the_host()
+    {
+        var (cert, key, _) = _certificates.Server();
+        var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--control-socket-disable", "--certfile", cert, "--keyfile", key,
+            "--sni-certfiles", "api.test=/nonexistent.pem", Paths.Echo], output);
+        await using var _ = server;
+        Assert.NotEqual(0, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.Contains("setting 'sni_certfiles' = 'api.test = /nonexistent.pem'"));
+    }
 }

@@ -173,7 +173,8 @@ public sealed record ServerSettings
         try
         {
             return ServerTls.Load(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"),
-                (string)Values["ssl_version"], (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")));
+                (string)Values["ssl_version"], (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")),
+                (IReadOnlyDictionary<string, string>)Values["sni_certfiles"]);
         }
         catch (TlsConfigurationException e)
         {

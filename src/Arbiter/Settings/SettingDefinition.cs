@@ -57,11 +57,24 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
     private Dictionary<string, string> ParsePairs(string text)
     {
         var map = new Dictionary<string, string>();
-        foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        string? last = null;
+        foreach (var piece in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            int equals = pair.IndexOf('=');
-            if (equals <= 0) throw new ConfigException(Key, text, "expected NAME=VALUE pairs separated by commas, or an object such as { \"NAME\" = \"VALUE\" }");
-            map[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
+            int equals = piece.IndexOf('=');
+            if (equals > 0)
+            {
+                last = piece[..equals].Trim();
+                map[last] = piece[(equals + 1)..].Trim();
+            }
+            else if (last is not null)
+            {
+                // A value with commas of its own (CERTFILE,KEYFILE): what follows, up to the next NAME=, is part of it.
+                map[last] += "," + piece;
+            }
+            else
+            {
+                throw new ConfigException(Key, text, "expected NAME=VALUE pairs separated by commas, or an object such as { \"NAME\" = \"VALUE\" }");
+            }
         }
         return map;
     }

@@ -42,6 +42,7 @@ public static class SettingsCatalog
         new("loglevel", SettingKind.Choice, ["--log-level", "--loglevel"], Choices: ["debug", "info", "warning", "error", "critical"]),
         new("certfile", SettingKind.Text, ["--certfile"]),
         new("keyfile", SettingKind.Text, ["--keyfile"]),
+        new("sni_certfiles", SettingKind.Map, ["--sni-certfiles"]),
         new("ca_certs", SettingKind.Text, ["--ca-certs"]),
         new("cert_reqs", SettingKind.Integer, ["--cert-reqs"], 0, 2),
         new("ssl_version", SettingKind.Choice, ["--ssl-version"], Choices: ["tlsv1_2", "tlsv1_3"]),

@@ -63,6 +63,8 @@ public static class SettingsLoader
         }
         var settings = new ServerSettings { Values = values };
         if (settings.Binds.Count == 0) throw new ConfigException("bind", "[]", "expected at least one address");
+        if (!settings.ServesTls && ((IReadOnlyDictionary<string, string>)values["sni_certfiles"]).Count > 0)
+            throw new ConfigException("sni_certfiles", Describe(values["sni_certfiles"]), "serves certificates by host name beside the default one: set certfile too");
         if (!settings.ServesTls && settings.Binds.FirstOrDefault(b => b.Tls == true) is { } https)
             throw new ConfigException("bind", https.Text, "an https:// address needs a certificate: set certfile (and keyfile)");
         CheckIpList(values, "proxy_allow_ips");

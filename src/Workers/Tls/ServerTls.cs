@@ -14,10 +14,13 @@ namespace AkkaGunicorn.Workers.Tls;
 public sealed class ServerTls
 {
     private readonly SslServerAuthenticationOptions _options;
+    private readonly SniTable<SslServerAuthenticationOptions>? _byName;
 
-    private ServerTls(SslServerAuthenticationOptions options, TimeSpan handshakeTimeout, X509Certificate2 certificate)
+    private ServerTls(SslServerAuthenticationOptions options, SniTable<SslServerAuthenticationOptions>? byName, TimeSpan handshakeTimeout,
+        X509Certificate2 certificate)
     {
         _options = options;
+        _byName = byName;
         HandshakeTimeout = handshakeTimeout;
         Certificate = certificate;
     }
@@ -28,8 +31,14 @@ public sealed class ServerTls
     /// <summary>The server's certificate.</summary>
     public X509Certificate2 Certificate { get; }
 
-    /// <summary>The options every connection's handshake uses (shared: SslStream does not change them).</summary>
+    /// <summary>The options every connection's handshake uses (shared: SslStream does not change them), unless <see cref="SelectsByName"/>.</summary>
     public SslServerAuthenticationOptions Options => _options;
+
+    /// <summary>Whether the certificate depends on the host name the client asks for (SNI): then use <see cref="OptionsFor"/>.</summary>
+    public bool SelectsByName => _byName is not null;
+
+    /// <summary>The options for a client that asked for <paramref name="hostName"/> (SNI): its certificate, else the default one.</summary>
+    public SslServerAuthenticationOptions OptionsFor(string? hostName) => _byName?.Find(hostName) ?? _options;
 
     /// <summary>
     /// Loads the settings. <paramref name="keyFile"/> may be empty when the key is in <paramref name="certFile"/> (or for
@@ -42,8 +51,12 @@ public sealed class ServerTls
     /// <param name="minimumVersion"><c>ssl_version</c>: "TLSv1_2" or "TLSv1_3", the lowest accepted.</param>
     /// <param name="ciphers"><c>ciphers</c>: IANA cipher suite names separated by ':' or ',', or empty for the platform's.</param>
     /// <param name="handshakeTimeout"><c>ssl_handshake_timeout</c>.</param>
+    /// <param name="sniCertFiles">
+    /// <c>sni_certfiles</c>: host names (exact, or <c>*.example.com</c> for one label) mapped to "CERTFILE" or
+    /// "CERTFILE,KEYFILE", served to clients that ask for that name; others get <paramref name="certFile"/>'s.
+    /// </param>
     public static ServerTls Load(string certFile, string keyFile, string caCerts, int certReqs, string minimumVersion, string ciphers,
-        TimeSpan handshakeTimeout)
+        TimeSpan handshakeTimeout, IReadOnlyDictionary<string, string>? sniCertFiles = null)
     {
         var (leaf, chain) = LoadCertificate(certFile, keyFile);
         var trusted = new X509Certificate2Collection();
@@ -61,20 +74,47 @@ public sealed class ServerTls
         }
         if (certReqs > 0 && trusted.Count == 0)
             throw new TlsConfigurationException("cert_reqs", certReqs.ToString(), "asks for client certificates, so ca_certs must name who may sign them");
-        var options = new SslServerAuthenticationOptions
+
+        SslServerAuthenticationOptions OptionsWith(X509Certificate2 certificate, X509Certificate2Collection intermediates)
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(leaf, chain, offline: true),
-            EnabledSslProtocols = minimumVersion.Equals("TLSv1_3", StringComparison.OrdinalIgnoreCase)
-                ? SslProtocols.Tls13
-                : SslProtocols.Tls12 | SslProtocols.Tls13,
-            ApplicationProtocols = [SslApplicationProtocol.Http11],
-            ClientCertificateRequired = certReqs > 0,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        };
-        // Cipher suite policies exist where OpenSSL does the TLS (Linux), which is where workers run.
-        if (ciphers.Length > 0 && !OperatingSystem.IsWindows()) options.CipherSuitesPolicy = new CipherSuitesPolicy(ParseCiphers(ciphers));
-        if (certReqs > 0) options.RemoteCertificateValidationCallback = (_, certificate, _, _) => ClientTrusted(certificate, trusted, certReqs);
-        return new ServerTls(options, handshakeTimeout, leaf);
+            var options = new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = SslStreamCertificateContext.Create(certificate, intermediates, offline: true),
+                EnabledSslProtocols = minimumVersion.Equals("TLSv1_3", StringComparison.OrdinalIgnoreCase)
+                    ? SslProtocols.Tls13
+                    : SslProtocols.Tls12 | SslProtocols.Tls13,
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+                ClientCertificateRequired = certReqs > 0,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            };
+            // Cipher suite policies exist where OpenSSL does the TLS (Linux), which is where workers run.
+            if (ciphers.Length > 0 && !OperatingSystem.IsWindows()) options.CipherSuitesPolicy = new CipherSuitesPolicy(ParseCiphers(ciphers));
+            if (certReqs > 0) options.RemoteCertificateValidationCallback = (_, client, _, _) => ClientTrusted(client, trusted, certReqs);
+            return options;
+        }
+
+        SniTable<SslServerAuthenticationOptions>? byName = null;
+        if (sniCertFiles is { Count: > 0 })
+        {
+            var entries = new Dictionary<string, SslServerAuthenticationOptions>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, files) in sniCertFiles)
+            {
+                var parts = files.Split(',', StringSplitOptions.TrimEntries);
+                try
+                {
+                    if (!SniTable<object>.IsPattern(name)) throw new TlsConfigurationException("sni_certfiles", name, "is not a host name (or *.domain)");
+                    if (parts.Length > 2) throw new TlsConfigurationException("sni_certfiles", files, "expected CERTFILE or CERTFILE,KEYFILE");
+                    var (hostLeaf, hostChain) = LoadCertificate(parts[0], parts.Length > 1 ? parts[1] : "");
+                    entries[name] = OptionsWith(hostLeaf, hostChain);
+                }
+                catch (TlsConfigurationException e)
+                {
+                    throw new TlsConfigurationException("sni_certfiles", $"{name} = {files}", $"({e.Key} '{e.Value}') {e.Why}");
+                }
+            }
+            byName = new SniTable<SslServerAuthenticationOptions>(entries);
+        }
+        return new ServerTls(OptionsWith(leaf, chain), byName, handshakeTimeout, leaf);
     }
 
     /// <summary>

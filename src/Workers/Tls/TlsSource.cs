@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -48,7 +49,10 @@ public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
             try
             {
                 var deadline = new CancellationTokenSource(_transport.Tls.HandshakeTimeout);
-                handshake = _transport.Stream.AuthenticateAsServerAsync(_transport.Tls.Options, deadline.Token);
+                var tls = _transport.Tls;
+                handshake = tls.SelectsByName
+                    ? _transport.Stream.AuthenticateAsServerAsync(SelectByName, tls, deadline.Token)
+                    : _transport.Stream.AuthenticateAsServerAsync(tls.Options, deadline.Token);
                 handshake.ContinueWith(_ => deadline.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
             }
             catch (Exception e)
@@ -58,6 +62,10 @@ public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
             if (handshake.IsCompleted) OnHandshake(handshake);
             else handshake.ContinueWith(_onHandshake, TaskContinuationOptions.ExecuteSynchronously);
         }
+
+        // Static, with the settings as state: no closure per connection.
+        private static readonly ServerOptionsSelectionCallback SelectByName = (_, hello, state, _) =>
+            ValueTask.FromResult(((ServerTls)state!).OptionsFor(hello.ServerName));
 
         private void OnHandshake(Task handshake)
         {

@@ -32,12 +32,19 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The CA, for clients that must trust it.</summary>
     public X509Certificate2 Ca => _ca;
 
-    /// <summary>Issues a certificate for a server at 127.0.0.1 and localhost: (certificate PEM file, key PEM file, the certificate).</summary>
-    public (string CertFile, string KeyFile, X509Certificate2 Certificate) Server(string name = "server")
+    /// <summary>
+    /// Issues a certificate for a server at 127.0.0.1 and localhost, or at <paramref name="dnsNames"/> when given:
+    /// (certificate PEM file, key PEM file, the certificate).
+    /// </summary>
+    public (string CertFile, string KeyFile, X509Certificate2 Certificate) Server(string name = "server", params string[] dnsNames)
     {
         var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
+        if (dnsNames.Length == 0)
+        {
+            san.AddIpAddress(IPAddress.Loopback);
+            san.AddDnsName("localhost");
+        }
+        foreach (var dns in dnsNames) san.AddDnsName(dns);
         return Issue(name, $"CN={name}", san.Build(), new Oid("1.3.6.1.5.5.7.3.1"));
     }
 
