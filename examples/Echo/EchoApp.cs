@@ -9,7 +9,7 @@ namespace Echo;
 /// Answers every request with a JSON description of it, body included, so that tests can see exactly
 /// what the server parsed. Test suites outside this repository rely on the shape:
 /// <c>{"method","target","path_base","path","query","version","headers","trailers","body_base64","body_length","scheme","remote_addr"}</c>,
-/// and on TLS connections <c>"tls": {"protocol","alpn","server_name","client_certificate"}</c>.
+/// after a PROXY preamble <c>"proxy": {"source","authority","ssl_version","tlvs"}</c>, and on TLS connections <c>"tls": {"protocol","alpn","server_name","client_certificate"}</c>.
 /// A WebSocket opened on any path echoes every message back, text as text and binary as binary, until the client closes.
 /// </summary>
 public sealed class EchoApp : IHttpApp
@@ -46,6 +46,15 @@ public sealed class EchoApp : IHttpApp
                 json.WriteString("alpn", tls.ApplicationProtocol);
                 json.WriteString("server_name", tls.HostName);
                 json.WriteString("client_certificate", tls.ClientCertificate?.Subject);
+                json.WriteEndObject();
+            }
+            if (request.Proxy is { } proxy)
+            {
+                json.WriteStartObject("proxy");
+                json.WriteString("source", proxy.Source?.ToString());
+                json.WriteString("authority", proxy.Authority);
+                json.WriteString("ssl_version", proxy.Ssl?.Version);
+                json.WriteNumber("tlvs", proxy.Tlvs.Count);
                 json.WriteEndObject();
             }
             json.WriteString("remote_addr", request.RemoteEndPoint switch

@@ -319,4 +319,76 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(0, await server.WaitForExitAsync());
         Assert.Contains(server.Lines, l => l.Contains("setting 'sni_certfiles' = 'api.test = /nonexistent.pem'"));
     }
+
+    /// <summary>A client stream whose first write goes out with <paramref name="preamble"/> in front, in one segment.</summary>
+    private sealed class PreambleFirst(Stream inner, byte[] preamble) : Stream
+    {
+        private byte[]? _preamble = preamble;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().Wait();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_preamble is not { } first) return inner.WriteAsync(buffer, cancellationToken);
+            _preamble = null;
+            return inner.WriteAsync((byte[])[.. first, .. buffer.Span], cancellationToken);
+        }
+    }
+
+    private async Task<(JsonNode Echo, int Status)> ProxiedTlsRequestAsync(int port, byte[] preamble)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        using var tls = new SslStream(new PreambleFirst(tcp.GetStream(), preamble));
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", RemoteCertificateValidationCallback = (_, _, _, _) => true });
+        await tls.WriteAsync("GET /proxied HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray());
+        var answer = Encoding.ASCII.GetString(await ReadAllAsync(tls));
+        return (JsonNode.Parse(answer[(answer.IndexOf("\r\n\r\n") + 4)..])!, int.Parse(answer[9..12]));
+    }
+
+    [Fact]
+    public async Task A_proxy_preamble_before_the_tls_handshake_names_the_client_and_passes_its_tlvs()
+    {
+        var (cert, key, _) = _certificates.Server();
+        await using var server = await ServerProcess.StartServingAsync(
+            ["--workers", "1", "--control-socket-disable", "--certfile", cert, "--keyfile", key, "--proxy-protocol", Paths.Echo], 1, output);
+
+        // Version 1, arriving in the same segment as the ClientHello.
+        var (v1, status) = await ProxiedTlsRequestAsync(server.Port, "PROXY TCP4 203.0.113.7 127.0.0.1 51234 443\r\n"u8.ToArray());
+        Assert.Equal(200, status);
+        Assert.Equal("203.0.113.7", (string?)v1["remote_addr"]);
+        Assert.Equal("https", (string?)v1["scheme"]);
+
+        // Version 2 with an authority TLV (what the client asked the load balancer for).
+        byte[] authority = [0x02, 0x00, 0x0F, .. "api.example.com"u8];
+        byte[] v2 = [.. "\r\n\r\n\0\r\nQUIT\n"u8, 0x21, 0x11, 0x00, (byte)(12 + authority.Length),
+            198, 51, 100, 9, 127, 0, 0, 1, 0xC8, 0x00, 0x01, 0xBB, .. authority];
+        var (echo, _) = await ProxiedTlsRequestAsync(server.Port, v2);
+        Assert.Equal("198.51.100.9", (string?)echo["remote_addr"]);
+        Assert.Equal("api.example.com", (string?)echo["proxy"]!["authority"]);
+
+        // No preamble at all is fine too (it is optional), and a TLS client still gets through.
+        using var http = Client();
+        Assert.True((await http.GetAsync($"https://127.0.0.1:{server.Port}/direct")).IsSuccessStatusCode);
+
+        // A malformed preamble costs the connection only.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, server.Port);
+        using var broken = new SslStream(new PreambleFirst(tcp.GetStream(), "PROXY TCP4 nonsense\r\n"u8.ToArray()));
+        await Assert.ThrowsAnyAsync<IOException>(() => broken.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, _, _, _) => true,
+        }).WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.True((await http.GetAsync($"https://127.0.0.1:{server.Port}/still")).IsSuccessStatusCode);
+    }
 }

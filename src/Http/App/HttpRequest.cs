@@ -65,6 +65,9 @@ public sealed class HttpRequest
     /// <summary>The client's address (after a PROXY protocol preamble, the original client).</summary>
     public EndPoint? RemoteEndPoint { get; internal set; }
 
+    /// <summary>What the connection's PROXY protocol preamble said (addresses, v2 TLVs such as the authority), or null.</summary>
+    public ProxyInfo? Proxy { get; internal set; }
+
     /// <summary>The address the client connected to.</summary>
     public EndPoint? LocalEndPoint { get; internal set; }
 

@@ -4,9 +4,21 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace AkkaGunicorn.Http.Server;
 
-/// <summary>What a connection's TLS handshake settled: known once it is done, before the first request is read.</summary>
+/// <summary>
+/// What a connection's TLS handshake settled (and a PROXY preamble before it): known once it is done, before the first
+/// request is read.
+/// </summary>
 public sealed class TlsSession
 {
+    /// <summary>
+    /// The PROXY protocol preamble that came before the handshake (<c>proxy_protocol</c>: a load balancer in front of a
+    /// TLS listener sends it in the clear), or null.
+    /// </summary>
+    public Parsing.ProxyInfo? Proxy { get; private set; }
+
+    /// <summary>Records the PROXY preamble read before the handshake.</summary>
+    public void Proxied(Parsing.ProxyInfo? proxy) => Proxy = proxy;
+
     /// <summary>The protocol version (TLS 1.2 or 1.3).</summary>
     public SslProtocols Protocol { get; private set; }
 

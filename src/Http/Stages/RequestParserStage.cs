@@ -249,6 +249,14 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         /// <summary>Returns true when it can go on to the head.</summary>
         private bool ReadPreamble()
         {
+            if (_connection.Tls is { } tls)
+            {
+                // Over TLS the preamble came in the clear, before the handshake, which has happened by now.
+                _proxy = tls.Proxy;
+                if (_proxy?.Source is { } proxied) Trust(proxied);
+                _mode = Mode.Head;
+                return true;
+            }
             if (_input.IsEmpty) { AwaitInput(); return false; }
             switch (ProxyProtocolParser.TryParse(_input.Span, out int consumed, out var info))
             {
@@ -294,6 +302,7 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
                 : framing.Body == BodyKind.None && _request.Headers.Contains("Content-Length") ? 0 : null;
             _request.RemoteEndPoint = _proxy?.Source ?? _connection.RemoteEndPoint;
             _request.LocalEndPoint = _proxy?.Destination ?? _connection.LocalEndPoint;
+            _request.Proxy = _proxy;
             error = ForwardedScheme.Resolve(_request, _stage.Options, _trusted, out var scheme);
             if (error != HttpParseError.None) { Refuse(error, inBody: false); return; }
             ForwardedPath.Resolve(_request, _stage.Options, _trusted);

@@ -25,7 +25,7 @@ public sealed class ConnectionGraph
         var protocol = HttpServerBlueprint.Create(app, http, state);
         _plain = Fusing.Aggressive(Source.FromGraph(new SocketSource()).Via(protocol)
             .ToMaterialized(new SocketSink(http.MinResponseRate, http.DataRateGrace, tooSlow), Keep.Right));
-        _tls = Fusing.Aggressive(Source.FromGraph(new TlsSource()).Via(protocol)
+        _tls = Fusing.Aggressive(Source.FromGraph(new TlsSource(http.ProxyProtocol ? http.ProxyAllowIps : null)).Via(protocol)
             .ToMaterialized(new TlsSink(http.MinResponseRate, http.DataRateGrace, tooSlow), Keep.Right));
     }
 

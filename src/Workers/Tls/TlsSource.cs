@@ -7,13 +7,16 @@ using AkkaGunicorn.Http.Server;
 namespace AkkaGunicorn.Workers.Tls;
 
 /// <summary>
-/// Decrypted bytes from a TLS connection. It runs the server's side of the handshake first (under its deadline; a
-/// failed one costs a debug line and the connection, never more), records the session, then reads one record's worth
+/// Decrypted bytes from a TLS connection. It runs the server's side of the handshake first, after a PROXY preamble where
+/// one is allowed (both under the handshake's deadline; a failed one costs a debug line and the connection, never
+/// more), records the session, then reads one record's worth
 /// per pull into a buffer it reuses, as the plain socket source does. Completes at the end of the stream, on a
 /// failed handshake, and on any read error (to HTTP, a reset and an end are the same).
 /// </summary>
-public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
+/// <param name="proxyAllowed">With <c>proxy_protocol</c>, who may send a PROXY preamble before the handshake; else null.</param>
+public sealed class TlsSource(IpAllowList? proxyAllowed = null) : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
 {
+    private readonly IpAllowList? _proxyAllowed = proxyAllowed;
     private const int BufferSize = 16 * 1024;
     private readonly Outlet<ReadOnlyMemory<byte>> _out = new("TlsSource.out");
 
@@ -48,11 +51,9 @@ public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
             Task handshake;
             try
             {
+                // One deadline for the PROXY preamble (if any) and the handshake: both are the client's opening.
                 var deadline = new CancellationTokenSource(_transport.Tls.HandshakeTimeout);
-                var tls = _transport.Tls;
-                handshake = tls.SelectsByName
-                    ? _transport.Stream.AuthenticateAsServerAsync(SelectByName, tls, deadline.Token)
-                    : _transport.Stream.AuthenticateAsServerAsync(tls.Options, deadline.Token);
+                handshake = _stage._proxyAllowed is { } allowed ? AfterPreambleAsync(allowed, deadline.Token) : Handshake(deadline.Token);
                 handshake.ContinueWith(_ => deadline.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
             }
             catch (Exception e)
@@ -63,6 +64,16 @@ public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
             else handshake.ContinueWith(_onHandshake, TaskContinuationOptions.ExecuteSynchronously);
         }
 
+        private Task Handshake(CancellationToken cancellationToken) => _transport.Tls.SelectsByName
+            ? _transport.Stream.AuthenticateAsServerAsync(SelectByName, _transport.Tls, cancellationToken)
+            : _transport.Stream.AuthenticateAsServerAsync(_transport.Tls.Options, cancellationToken);
+
+        private async Task AfterPreambleAsync(IpAllowList allowed, CancellationToken cancellationToken)
+        {
+            await ProxyPreambleReader.ReadAsync(_transport, allowed, cancellationToken);
+            await Handshake(cancellationToken);
+        }
+
         // Static, with the settings as state: no closure per connection.
         private static readonly ServerOptionsSelectionCallback SelectByName = (_, hello, state, _) =>
             ValueTask.FromResult(((ServerTls)state!).OptionsFor(hello.ServerName));
@@ -71,7 +82,7 @@ public sealed class TlsSource : GraphStage<SourceShape<ReadOnlyMemory<byte>>>
         {
             if (!handshake.IsCompletedSuccessfully)
             {
-                Log.Debug("TLS handshake with {0} failed: {1}", _transport.Socket.RemoteEndPoint,
+                Log.Debug("TLS connection from {0} failed before its first request: {1}", _transport.Socket.RemoteEndPoint,
                     handshake.Exception?.GetBaseException().Message ?? "timed out");
                 CompleteStage();
                 return;
