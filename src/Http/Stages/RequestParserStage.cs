@@ -249,15 +249,16 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
         /// <summary>Returns true when it can go on to the head.</summary>
         private bool ReadPreamble()
         {
+            if (_input.IsEmpty) { AwaitInput(); return false; }
             if (_connection.Tls is { } tls)
             {
-                // Over TLS the preamble came in the clear, before the handshake, which has happened by now.
+                // Over TLS the preamble came in the clear, before the handshake, which is over once decrypted bytes
+                // arrive (not before: a pull can come first).
                 _proxy = tls.Proxy;
                 if (_proxy?.Source is { } proxied) Trust(proxied);
                 _mode = Mode.Head;
                 return true;
             }
-            if (_input.IsEmpty) { AwaitInput(); return false; }
             switch (ProxyProtocolParser.TryParse(_input.Span, out int consumed, out var info))
             {
                 case ProxyPreamble.NeedMore:
