@@ -10,29 +10,12 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
     public const string EnvironmentVariable = "AKKAGUNICORN_CMD_ARGS";
 
     /// <summary>The usage text.</summary>
-    public static string Usage => $"""
-        usage: AkkaGunicorn [OPTIONS] APP
-               AkkaGunicorn -c server.hocon [OPTIONS] [APP]
-
-        APP is PATH/TO/Assembly.dll[:Namespace.Type], an assembly with a class implementing
-        AkkaGunicorn.Http.App.IHttpApp, or PATH/TO/MyWebApp.dll, an ordinary ASP.NET Core app.
-
-        options:
-          -c, --config FILE     HOCON configuration file (every setting is in hocon/reference.conf)
-          -h, --help            show this help
-          --version             show the version
-          --check-config        check the configuration and the app, then exit 0 (valid) or 1
-          --print-config        print the effective configuration as HOCON and exit
-        {string.Join("\n", SettingsCatalog.All.Values.Where(d => d.Flags.Length > 0).Select(d =>
-            $"  {string.Join(", ", d.Flags),-40} sets '{d.Key}'"))}
-
-        Flags override the configuration file; {EnvironmentVariable} holds flags applied before these.
-        """;
+    public static string Usage => HelpText.Render();
 
     /// <summary>Parses <see cref="EnvironmentVariable"/> (if set) and then <paramref name="args"/>.</summary>
     public static CommandLine Parse(string[] args, string? environmentArgs)
     {
-        var all = (environmentArgs ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Concat(args).ToList();
+        var all = ShellWords.Split(environmentArgs ?? "").Concat(args).ToList();
         string? config = null;
         bool help = false, version = false, check = false, print = false;
         var overrides = new Dictionary<string, object>();
@@ -66,7 +49,10 @@ public sealed record CommandLine(string? ConfigPath, IReadOnlyDictionary<string,
                 overrides["app"] = arg;
                 continue;
             }
-            var definition = SettingsCatalog.ForFlag(arg) ?? throw new UsageException($"unknown option {arg}; see --help");
+            var definition = SettingsCatalog.ForFlag(arg)
+                ?? throw new UsageException(FlagSuggestion.For(arg) is { } meant
+                    ? $"unknown option {arg}; did you mean {meant}? (see --help)"
+                    : $"unknown option {arg}; see --help");
             if (definition.Kind == SettingKind.Boolean)
             {
                 overrides[definition.Key] = inline ?? "true";

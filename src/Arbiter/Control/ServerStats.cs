@@ -63,6 +63,14 @@ public sealed class ServerStats
         while (_samples.Count > 0 && at - _samples.Peek().At > TimeSpan.FromSeconds(70)) _samples.Dequeue();
     }
 
+    /// <summary>The latency bucket counts over every worker since start (see <see cref="LatencyHistogram"/>).</summary>
+    public long[] LatencyCounts()
+    {
+        var latency = (long[])_exitedLatency.Clone();
+        foreach (var report in _live.Values) Add(latency, report.Heartbeat.Latency);
+        return latency;
+    }
+
     /// <summary>The figures now.</summary>
     public StatsSnapshot Snapshot()
     {

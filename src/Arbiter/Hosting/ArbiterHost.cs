@@ -4,6 +4,7 @@ using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Arbiter.Observability;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Arbiter.Signals;
 using AkkaGunicorn.Arbiter.Supervision;
@@ -37,6 +38,21 @@ public static class ArbiterHost
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        FleetMetrics? fleet = null;
+        if (settings.MetricsBind is { EndPoint: System.Net.IPEndPoint metricsAt } metricsBind)
+        {
+            try
+            {
+                fleet = FleetMetrics.Start(metricsAt, settings.ProcName);
+                Log.Information("Metrics at: http://{Address}/metrics", metricsBind.Text);
+            }
+            catch (System.Net.HttpListenerException e)
+            {
+                Log.Error("setting 'metrics_bind' = '{Bind}': cannot listen: {Error}", metricsBind.Text, e.Message);
+                return 1;
+            }
+        }
+        using var fleetScope = fleet;
 
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
@@ -61,6 +77,7 @@ public static class ArbiterHost
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,
                         Hooks = hooks,
+                        Fleet = fleet,
                         Listeners = listeners.Names,
                         Configuration = SettingsLoader.ToHocon(settings),
                         ReopenLogs = ServerLog.Reopen,

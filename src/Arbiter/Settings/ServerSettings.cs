@@ -78,6 +78,9 @@ public sealed record ServerSettings
     /// <summary>The mode of Unix socket files bound for HTTP (<c>unix_socket_mode</c>), or null to leave it to the umask.</summary>
     public UnixFileMode? UnixSocketMode => (string)Values["unix_socket_mode"] is { Length: > 0 } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : null;
 
+    /// <summary>Where the Prometheus endpoint listens (<c>metrics_bind</c>), or null for none.</summary>
+    public BindAddress? MetricsBind => (string)Values["metrics_bind"] is { Length: > 0 } bind ? BindAddress.Parse(bind) : null;
+
     /// <summary>The file-creation mask, or null to leave it.</summary>
     public uint? Umask => (string)Values["umask"] is { Length: > 0 } mask ? Convert.ToUInt32(mask, 8) : null;
 

@@ -4,6 +4,9 @@ namespace AkkaGunicorn.Arbiter.Settings;
 public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Flags, long Min = 0, long Max = long.MaxValue, string[]? Choices = null,
     Func<long>? Auto = null)
 {
+    /// <summary>Its section in --help (Gunicorn's settings reference's), or "" for the APP argument.</summary>
+    public string Group { get; init; } = "";
+
     /// <summary>Checks a raw value and returns it normalised, or throws <see cref="ConfigException"/>.</summary>
     public object Validate(object? raw)
     {

@@ -94,6 +94,8 @@ public static class SettingsLoader
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
         CheckControlSocketMode((string)values["control_socket_mode"]);
+        if (settings.MetricsBind is { } metrics && (metrics.EndPoint is not System.Net.IPEndPoint { Port: > 0 } || metrics.Tls == true || !metrics.Text.Contains(':')))
+            throw new ConfigException("metrics_bind", metrics.Text, "expected HOST:PORT with a port (the Prometheus endpoint is plain HTTP on its own port), or \"\" for none");
         var unixMode = (string)values["unix_socket_mode"];
         if (unixMode.Length > 0 && (unixMode.Length > 4 || unixMode.Any(c => c is < '0' or > '7') || (Convert.ToInt32(unixMode, 8) & 0b010_000_000) == 0))
             throw new ConfigException("unix_socket_mode", unixMode, "expected an octal mode that lets the owner write (connect), such as 660 or 666, or \"\" to leave it to the umask");

@@ -65,7 +65,11 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerBootFailed>(OnBootFailed);
         Receive<ScaleWorkers>(OnScale);
         Receive<KillWorker>(OnKill);
-        Receive<WorkerReported>(m => _stats.Record(m));
+        Receive<WorkerReported>(m =>
+        {
+            _stats.Record(m);
+            PublishStats();
+        });
         Receive<GetSnapshot>(_ => Sender.Tell(Snapshot()));
         Receive<Reload>(OnReload);
         Receive<UpgradeBinary>(_ => OnUpgrade());
@@ -376,12 +380,16 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             _options.Listeners, _plan.Configuration.Length > 0 ? _plan.Configuration : _options.Configuration);
     }
 
+    /// <summary>Hands the fleet-wide figures to the metrics endpoint, when there is one.</summary>
+    private void PublishStats() => _options.Fleet?.Update(_stats.Snapshot(), _stats.LatencyCounts());
+
     private void OnExited(WorkerExited m)
     {
         Context.System.EventStream.Publish(m);
         _processes.Remove(m.Pid);
         if (_running.TryGetValue(m.Slot, out var known) && known.Pid == m.Pid) _running.Remove(m.Slot);
         _stats.Exited(m.Pid, m.Served);
+        PublishStats();
         int generation = _slots.FirstOrDefault(s => s.Number == m.Slot)?.Generation ?? _plan.Generation;
         Hooks.ChildExit(new WorkerInfo(m.Pid, Environment.ProcessId, generation, m.Slot) { Exit = m.How });
         if (m.Expected || _abandoned.Contains(m.Slot))

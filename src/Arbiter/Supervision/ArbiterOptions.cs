@@ -41,6 +41,9 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, T
     /// <summary>Told the wanted number of workers whenever it changes (the gunicorn.workers gauge).</summary>
     public Action<int> WorkerCountChanged { get; init; } = _ => { };
 
+    /// <summary>The Prometheus endpoint's figures (<c>metrics_bind</c>), or null when there is none.</summary>
+    public Observability.FleetMetrics? Fleet { get; init; }
+
     /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
     public Action<string> Notify { get; init; } = _ => { };
 }

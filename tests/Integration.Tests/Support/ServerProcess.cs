@@ -34,16 +34,20 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public int Port { get; private set; }
 
     /// <summary>Starts the server with these arguments (no --bind given means an ephemeral loopback port).</summary>
-    public static ServerProcess Start(IEnumerable<string> args, ITestOutputHelper? output = null, IDictionary<string, string>? environment = null)
+    public static ServerProcess Start(IEnumerable<string> args, ITestOutputHelper? output = null, IDictionary<string, string>? environment = null) =>
+        StartCommand("dotnet", [Paths.Server, .. args], output, environment);
+
+    /// <summary>Starts the server as <paramref name="command"/> (an installed tool's command, say) with these arguments.</summary>
+    public static ServerProcess StartCommand(string command, IEnumerable<string> args, ITestOutputHelper? output = null,
+        IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(command)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
             WorkingDirectory = Paths.Root,
         };
-        info.ArgumentList.Add(Paths.Server);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) info.Environment[key] = value;
         return new ServerProcess(Process.Start(info)!, output);
