@@ -133,15 +133,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
                 resident = trimmed;
             }
-            // An idle worker has no news: it says it is alive only every MaxSilence, which the Arbiter's timeout allows.
-            var phases = _state.ConnectionPhases();
-            var expiries = _state.Expiries();
-            var figures = (_state.RequestsServed, _state.InFlight, Fingerprint(phases), Fingerprint(expiries));
-            if (figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.MaxSilence) return;
-            _lastReported = figures;
-            _lastHeartbeat = DateTime.UtcNow;
-            _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, _state.OpenConnections,
-                resident, _stats.StatusClasses(), _stats.Latency(), phases, expiries));
+            Report(resident, force: false);
         });
         Receive<QuotaHit>(_ =>
         {
@@ -178,9 +170,27 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 return;
             }
             if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
+            // The last figures first (the Arbiter keeps an exited worker's last report in the server's totals), then goodbye.
+            Report(Environment.WorkingSet, force: true);
             _arbiter!.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
             _exit.TrySetResult(0);
         });
+    }
+
+    /// <summary>
+    /// Sends a heartbeat with the figures now; unless <paramref name="force"/>d, only when they changed or the worker has
+    /// been silent for nearly MaxSilence (an idle worker has no news, and the Arbiter's timeout allows that).
+    /// </summary>
+    private void Report(long resident, bool force)
+    {
+        var phases = _state.ConnectionPhases();
+        var expiries = _state.Expiries();
+        var figures = (_state.RequestsServed, _state.InFlight, Fingerprint(phases), Fingerprint(expiries));
+        if (!force && figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.MaxSilence) return;
+        _lastReported = figures;
+        _lastHeartbeat = DateTime.UtcNow;
+        _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, _state.OpenConnections,
+            resident, _stats.StatusClasses(), _stats.Latency(), phases, expiries));
     }
 
     private bool Mine(string token)
