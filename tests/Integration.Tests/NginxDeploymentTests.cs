@@ -78,14 +78,7 @@ public sealed class NginxDeploymentTests(ITestOutputHelper output) : IAsyncLifet
     {
         SslOptions = new SslClientAuthenticationOptions
         {
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(_certificates.Ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(certificate!));
-            },
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => _certificates.Signed(new X509Certificate2(certificate!)),
         },
     }) { Timeout = TimeSpan.FromSeconds(30) };
 

@@ -41,11 +41,7 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
                 {
                     var server = new X509Certificate2(certificate!);
                     seen?.Invoke(server);
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(_certificates.Ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(server);
+                    return _certificates.Signed(server);
                 },
                 ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
             },

@@ -32,6 +32,16 @@ public sealed class TestCertificates : IDisposable
     /// <summary>The CA, for clients that must trust it.</summary>
     public X509Certificate2 Ca => _ca;
 
+    /// <summary>Whether <paramref name="certificate"/> chains to this CA (and nothing else: not to the system's roots).</summary>
+    public bool Signed(X509Certificate2 certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
     /// <summary>
     /// Issues a certificate for a server at 127.0.0.1 and localhost, or at <paramref name="dnsNames"/> when given:
     /// (certificate PEM file, key PEM file, the certificate).
