@@ -49,6 +49,12 @@ public sealed record HttpServerOptions
     /// </summary>
     public string RootPath { get; init; } = "";
 
+    /// <summary>
+    /// Whether to make an <see cref="System.Diagnostics.Activity"/> per request (<see cref="RequestTracing"/>) when
+    /// something listens: on for native apps, off for ASP.NET Core apps, whose hosting makes its own.
+    /// </summary>
+    public bool Tracing { get; init; } = true;
+
     /// <summary>The Server header value.</summary>
     public string ServerHeader { get; init; } = "AkkaGunicorn";
 

@@ -69,6 +69,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private Phase _phase;
         private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen, _awaitingApp;
         private long _drained, _exchangeStarted;
+        // The request's activity (RequestTracing), from the app's call until the final response part: null when untraced.
+        private System.Diagnostics.Activity? _activity;
         private volatile bool _stopped, _abortRequested;
 
         public Logic(AppStage stage, ConnectionInfo connection, UpgradeSwitch upgrade) : base(stage.Shape)
@@ -155,6 +157,9 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _ack?.TrySetException(closed);
             _sendInFlight?.TrySetException(closed);
             foreach (var (_, pending) in _outbox) pending?.TrySetException(closed);
+            // The connection went before the response did.
+            if (_activity is not null) RequestTracing.Stop(_activity, 0);
+            _activity = null;
         }
 
         protected override void OnTimer(object timerKey)
@@ -186,6 +191,10 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _exchangeStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             _exchangeOpen = true;
             _stage.State.RequestStarted();
+            // The request's activity is current while the app is called, so its async work carries it; not after, as
+            // this thread goes on to serve other connections.
+            var outer = System.Diagnostics.Activity.Current;
+            _activity = _stage.Options.Tracing ? RequestTracing.Start(request) : null;
             Task task;
             try
             {
@@ -194,6 +203,10 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             catch (Exception e)
             {
                 task = Task.FromException(e);
+            }
+            finally
+            {
+                if (_activity is not null) System.Diagnostics.Activity.Current = outer;
             }
             if (task.IsCompleted)
             {
@@ -539,6 +552,11 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                     _exchangeStarted, System.Diagnostics.Stopwatch.GetTimestamp(), _connection));
             }
             _exchangeOpen = false;
+            if (_activity is not null)
+            {
+                RequestTracing.Stop(_activity, _start.StatusCode);
+                _activity = null;
+            }
             Emit(part, ack);
         }
 

@@ -122,7 +122,8 @@ public static class WorkerHost
         var observers = new List<IExchangeObserver> { stats, metrics };
         if (accessLog is not null) observers.Add(accessLog);
         if (statsd is not null) observers.Add(new StatsdObserver(statsd));
-        options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers) } };
+        // ASP.NET Core's hosting makes each request's activity itself: a second one would only become its parent.
+        options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers), Tracing = aspNet is null } };
         var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, state, materializer, exit, share, stats), "worker");
         if (aspNet is not null)
         {

@@ -11,6 +11,13 @@ switch (Environment.GetEnvironmentVariable("PROBE_BREAK"))
         return;
 }
 
+// The app's own tracing, listening to every source (so a second activity from the server would show as a parent).
+System.Diagnostics.ActivitySource.AddActivityListener(new System.Diagnostics.ActivityListener
+{
+    ShouldListenTo = _ => true,
+    Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+});
+
 var builder = WebApplication.CreateBuilder(args);
 if (Environment.GetEnvironmentVariable("PROBE_KESTREL_URL") is { Length: > 0 } url) builder.WebHost.UseUrls(url);
 builder.Services.AddSignalR();
@@ -85,6 +92,15 @@ app.MapGet("/host", (IWebHostEnvironment environment, HttpContext context) => ne
 });
 
 app.MapGet("/path/{**rest}", (HttpContext context) => context.Request.Path.Value);
+
+// The request's activity, as ASP.NET Core's hosting made it: its trace, its parent, its source, and how many are nested.
+app.MapGet("/trace", () =>
+{
+    var current = System.Diagnostics.Activity.Current;
+    int depth = 0;
+    for (var a = current; a is not null; a = a.Parent) depth++;
+    return new { traceId = current?.TraceId.ToString(), parentSpanId = current?.ParentSpanId.ToString(), source = current?.Source.Name, depth };
+});
 
 // Synchronous reads are refused unless allowed, as on Kestrel.
 app.MapPost("/sync-read", (HttpContext context) =>

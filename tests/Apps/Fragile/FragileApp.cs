@@ -13,6 +13,18 @@ public sealed class FragileApp : IHttpApp
     /// <summary>The environment variable naming the file whose presence breaks the app.</summary>
     public const string BreakFileVariable = "FRAGILE_BREAK_FILE";
 
+    // What an app's tracing (an OpenTelemetry TracerProvider, say) would see: the server's request activities as they end.
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> Ended = new();
+    private static readonly System.Diagnostics.ActivityListener Tracing = new()
+    {
+        ShouldListenTo = source => source.Name == "AkkaGunicorn.Http",
+        Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        ActivityStopped = activity => Ended.Enqueue(
+            $"{activity.TraceId} {activity.SpanId} {activity.Kind} {activity.DisplayName} {activity.GetTagItem("url.path")} {activity.GetTagItem("http.response.status_code")} {activity.Status}"),
+    };
+
+    static FragileApp() => System.Diagnostics.ActivitySource.AddActivityListener(Tracing);
+
     /// <summary>Creates the app, or throws when told to.</summary>
     public FragileApp()
     {
@@ -25,6 +37,15 @@ public sealed class FragileApp : IHttpApp
     {
         switch (request.Path)
         {
+            case "/trace":
+            {
+                // The activity the app runs in (after an await, to show it flows), and the ones that have ended.
+                await Task.Yield();
+                var current = System.Diagnostics.Activity.Current;
+                var text = $"current {current?.TraceId} {current?.ParentSpanId} {current?.SpanId} {current?.Kind}\n" + string.Join("\n", Ended);
+                await response.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), aborted);
+                return;
+            }
             case "/count":
                 // Reads the body and keeps none of it: what memory it costs is the server's.
                 var buffer = new byte[64 * 1024];
