@@ -201,9 +201,13 @@ public static class Program
             ? new StatsdClient(target, settings.StatsdPrefix, settings.DogstatsdTags)
             : null;
 
-    private static void ConfigureLog(ServerSettings settings, StatsdClient? statsd) =>
-        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput,
-            statsd is null ? null : new LogMetricsSink(statsd));
+    private static void ConfigureLog(ServerSettings settings, StatsdClient? statsd)
+    {
+        var extra = new List<Serilog.Core.ILogEventSink>();
+        if (statsd is not null) extra.Add(new LogMetricsSink(statsd));
+        if (settings.OpenSyslog() is { } syslog) extra.Add(syslog);
+        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput, extra);
+    }
 
     private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
     {

@@ -15,6 +15,8 @@ public sealed class ConfigurationErrorTests
         { "bad bind", ["--bind", "127.0.0.1:99999"], 1, "setting 'bind' = '127.0.0.1:99999': the port must be a number from 0 to 65535" },
         { "unknown flag", ["--wrokers", "2"], 1, "unknown option --wrokers; did you mean --workers?" },
         { "unknown flag, nothing like it", ["--frobnicate-everything", "2"], 1, "unknown option --frobnicate-everything; see --help" },
+        { "bad syslog address", ["--log-syslog", "--log-syslog-to", "syslog.example:514"], 1, "setting 'syslog_addr' = 'syslog.example:514': expected udp://HOST:PORT or unix://PATH" },
+        { "bad syslog facility", ["--log-syslog-facility", "local9"], 1, "setting 'syslog_facility' = 'local9': expected one of: kern, user," },
         { "bad umask", ["--umask", "9"], 1, "setting 'umask' = '9': expected an octal mask such as 022" },
         { "unknown access log atom", ["--access-logformat", "%(h)s %(x)s"], 1, "setting 'access_log_format' = '%(h)s %(x)s': unknown atom %(x)s" },
         { "bad statsd host", ["--statsd-host", "metrics.example"], 1, "setting 'statsd_host' = 'metrics.example': expected HOST:PORT" },

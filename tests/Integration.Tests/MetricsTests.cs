@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 
 namespace AkkaGunicorn.Integration.Tests;
 
-/// <summary>statsd packets from a real server, received on a local UDP socket: Gunicorn's names and types.</summary>
+/// <summary>statsd packets and syslog messages from a real server, received on a local UDP socket: Gunicorn's names, types and tags.</summary>
 public sealed class MetricsTests(ITestOutputHelper output) : IDisposable
 {
     private readonly Socket _statsd = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
@@ -48,5 +48,21 @@ public sealed class MetricsTests(ITestOutputHelper output) : IDisposable
             int n = await _statsd.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
             _metrics.AddRange(Encoding.ASCII.GetString(buffer, 0, n).Split('\n'));
         }
+    }
+
+    [Fact]
+    public async Task Syslog_gets_the_error_log_of_the_arbiter_and_its_workers_tagged_as_gunicorn_tags_it()
+    {
+        _statsd.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)_statsd.LocalEndPoint!).Port;
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--log-syslog", "--log-syslog-to", $"udp://127.0.0.1:{port}",
+            "--log-syslog-facility", "local3", "--log-syslog-prefix", "shop", Paths.Fragile], 1, output);
+        server.Signal(Posix.SIGTTOU); // TTOU with one worker: refused, with a warning
+        int worker = server.WorkerPids.Single();
+        // local3 is facility 19: <158> is info (19 × 8 + 6), <156> a warning.
+        await ReceiveUntil(m => m.Any(x => x.StartsWith($"<158>akkagunicorn.shop.error: [{server.Pid}] [INFO] Booting worker with pid: {worker}")));
+        await ReceiveUntil(m => m.Any(x => x.StartsWith($"<158>akkagunicorn.shop.error: [{worker}] [INFO] ")));
+        await ReceiveUntil(m => m.Any(x => x.StartsWith($"<156>akkagunicorn.shop.error: [{server.Pid}] [WARNING] ")));
+        output.WriteLine(string.Join("\n", _metrics));
     }
 }

@@ -1,6 +1,7 @@
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Tls;
 
 namespace AkkaGunicorn.Arbiter.Settings;
@@ -77,6 +78,15 @@ public sealed record ServerSettings
 
     /// <summary>The mode of Unix socket files bound for HTTP (<c>unix_socket_mode</c>), or null to leave it to the umask.</summary>
     public UnixFileMode? UnixSocketMode => (string)Values["unix_socket_mode"] is { Length: > 0 } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : null;
+
+    /// <summary>
+    /// Opens the syslog sink the error log also goes to (<c>syslog</c>, <c>syslog_addr</c>, <c>syslog_facility</c>,
+    /// <c>syslog_prefix</c>, tagged as Gunicorn tags it: <c>akkagunicorn.PREFIX.error</c>), or returns null when off.
+    /// </summary>
+    public SyslogSink? OpenSyslog() => Bool("syslog") && SyslogTarget.TryParse((string)Values["syslog_addr"], out var target)
+        ? new SyslogSink(target!, SyslogTarget.Facilities[(string)Values["syslog_facility"]],
+            $"akkagunicorn.{((string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'))}.error")
+        : null;
 
     /// <summary>Where the Prometheus endpoint listens (<c>metrics_bind</c>), or null for none.</summary>
     public BindAddress? MetricsBind => (string)Values["metrics_bind"] is { Length: > 0 } bind ? BindAddress.Parse(bind) : null;

@@ -94,6 +94,11 @@ public static class SettingsLoader
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
         CheckControlSocketMode((string)values["control_socket_mode"]);
+        if (!AkkaGunicorn.Workers.Logging.SyslogTarget.TryParse((string)values["syslog_addr"], out _))
+            throw new ConfigException("syslog_addr", (string)values["syslog_addr"], "expected udp://HOST:PORT or unix://PATH, e.g. udp://localhost:514 or unix:///dev/log");
+        if (!AkkaGunicorn.Workers.Logging.SyslogTarget.Facilities.ContainsKey((string)values["syslog_facility"]))
+            throw new ConfigException("syslog_facility", (string)values["syslog_facility"],
+                $"expected one of: {string.Join(", ", AkkaGunicorn.Workers.Logging.SyslogTarget.Facilities.Keys)}");
         if (settings.MetricsBind is { } metrics && (metrics.EndPoint is not System.Net.IPEndPoint { Port: > 0 } || metrics.Tls == true || !metrics.Text.Contains(':')))
             throw new ConfigException("metrics_bind", metrics.Text, "expected HOST:PORT with a port (the Prometheus endpoint is plain HTTP on its own port), or \"\" for none");
         var unixMode = (string)values["unix_socket_mode"];

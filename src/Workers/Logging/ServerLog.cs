@@ -35,9 +35,9 @@ public static class ServerLog
     /// Configures the global logger: Gunicorn-style text lines, or one JSON object per line with
     /// <paramref name="json"/>, on stderr (<paramref name="errorLog"/> "-") or appended to a file. With
     /// <paramref name="captureOutput"/> and a file, the process's stdout and stderr go to that file too.
-    /// <paramref name="extra"/> receives every event as well (log metrics).
+    /// Each of <paramref name="extra"/> receives every event as well (log metrics, syslog).
     /// </summary>
-    public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, ILogEventSink? extra = null)
+    public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, IEnumerable<ILogEventSink>? extra = null)
     {
         ITextFormatter formatter = json
             ? new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
@@ -50,11 +50,21 @@ public static class ServerLog
         configuration = ErrorFile is null
             ? configuration.WriteTo.Console(formatter, standardErrorFromLevel: LogEventLevel.Verbose)
             : configuration.WriteTo.Sink(new LineFileSink(ErrorFile, formatter));
-        if (extra is not null) configuration = configuration.WriteTo.Sink(extra);
+        foreach (var sink in extra ?? []) configuration = configuration.WriteTo.Sink(sink);
         Log.Logger = configuration.CreateLogger();
         _captureOutput = captureOutput;
         CaptureOutput();
     }
+
+    /// <summary>Gunicorn's name for a level, as its log lines show it.</summary>
+    public static string LevelName(LogEventLevel level) => level switch
+    {
+        LogEventLevel.Verbose or LogEventLevel.Debug => "DEBUG",
+        LogEventLevel.Information => "INFO",
+        LogEventLevel.Warning => "WARNING",
+        LogEventLevel.Error => "ERROR",
+        _ => "CRITICAL",
+    };
 
     /// <summary>Reopens the error log file (after logrotate moved it); standard error needs nothing.</summary>
     public static void Reopen()
@@ -82,14 +92,7 @@ public static class ServerLog
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
             logEvent.AddPropertyIfAbsent(_pid);
-            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("LevelName", logEvent.Level switch
-            {
-                LogEventLevel.Verbose or LogEventLevel.Debug => "DEBUG",
-                LogEventLevel.Information => "INFO",
-                LogEventLevel.Warning => "WARNING",
-                LogEventLevel.Error => "ERROR",
-                _ => "CRITICAL",
-            }));
+            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("LevelName", LevelName(logEvent.Level)));
         }
     }
 }
