@@ -8,8 +8,9 @@ using Xunit.Abstractions;
 namespace AkkaGunicorn.Integration.Tests;
 
 /// <summary>
-/// The Prometheus endpoint (metrics_bind) of a real server, read as Prometheus reads it: the text is parsed by the
-/// Prometheus project's own Python client, and the figures must add up over every worker, exited ones included.
+/// The metrics a real server exports. Prometheus (metrics_bind) is read as Prometheus reads it: the text is parsed by
+/// the Prometheus project's own Python client, and the figures must add up over every worker, exited ones included.
+/// OTLP (otlp_endpoint) must reach a collector's HTTP receiver.
 /// </summary>
 public sealed class PrometheusTests(ITestOutputHelper output)
 {
@@ -87,5 +88,38 @@ public sealed class PrometheusTests(ITestOutputHelper output)
         await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--metrics-bind", "127.0.0.1", Paths.Hello], output);
         Assert.Equal(1, await server.WaitForExitAsync());
         Assert.Contains(server.Lines, l => l.Contains("setting 'metrics_bind' = '127.0.0.1': expected HOST:PORT with a port"));
+    }
+
+    [Fact]
+    public async Task Otlp_pushes_the_same_figures_to_a_collector()
+    {
+        // A collector's OTLP/HTTP receiver, as far as this test needs one: it takes the POSTs and keeps their bodies.
+        int port = NginxFront.FreePort();
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--control-socket-disable",
+            "--otlp-endpoint", $"http://127.0.0.1:{port}", Paths.Fragile], 1, output,
+            new Dictionary<string, string> { ["OTEL_METRIC_EXPORT_INTERVAL"] = "300" });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        for (int i = 0; i < 5; i++) await http.GetAsync($"http://127.0.0.1:{server.Port}/");
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var context = await collector.GetContextAsync().WaitAsync(deadline.Token);
+            var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+            output.WriteLine($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} {context.Request.ContentType} {body.Length} bytes");
+            Assert.Equal("POST", context.Request.HttpMethod);
+            Assert.Equal("/v1/metrics", context.Request.Url?.AbsolutePath);
+            Assert.Equal("application/x-protobuf", context.Request.ContentType);
+            // Protobuf keeps strings as they are: the export names the instruments and the service.
+            var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+            Assert.Contains("akkagunicorn", text);
+            if (text.Contains("http.server.request.duration") && text.Contains("akkagunicorn.requests")) break;
+        }
     }
 }

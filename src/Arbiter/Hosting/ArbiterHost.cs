@@ -39,16 +39,18 @@ public static class ArbiterHost
         Libc.ClearCloseOnExec(lifelineRead);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         FleetMetrics? fleet = null;
-        if (settings.MetricsBind is { EndPoint: System.Net.IPEndPoint metricsAt } metricsBind)
+        var metricsAt = settings.MetricsBind?.EndPoint as System.Net.IPEndPoint;
+        if (metricsAt is not null || settings.OtlpEndpoint is not null)
         {
             try
             {
-                fleet = FleetMetrics.Start(metricsAt, settings.ProcName);
-                Log.Information("Metrics at: http://{Address}/metrics", metricsBind.Text);
+                fleet = FleetMetrics.Start(metricsAt, settings.OtlpEndpoint, settings.ProcName);
+                if (metricsAt is not null) Log.Information("Metrics at: http://{Address}/metrics", settings.MetricsBind!.Text);
+                if (settings.OtlpEndpoint is { } otlp) Log.Information("Metrics pushed to: {Endpoint} (OTLP)", otlp);
             }
             catch (System.Net.HttpListenerException e)
             {
-                Log.Error("setting 'metrics_bind' = '{Bind}': cannot listen: {Error}", metricsBind.Text, e.Message);
+                Log.Error("setting 'metrics_bind' = '{Bind}': cannot listen: {Error}", settings.MetricsBind!.Text, e.Message);
                 return 1;
             }
         }

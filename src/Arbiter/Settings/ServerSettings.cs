@@ -88,6 +88,11 @@ public sealed record ServerSettings
             $"akkagunicorn.{((string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'))}.error")
         : null;
 
+    /// <summary>The OTLP/HTTP collector the server's metrics are pushed to (<c>otlp_endpoint</c>), or null for none.</summary>
+    public Uri? OtlpEndpoint => (string)Values["otlp_endpoint"] is { Length: > 0 } endpoint
+        ? new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/")
+        : null;
+
     /// <summary>Where the Prometheus endpoint listens (<c>metrics_bind</c>), or null for none.</summary>
     public BindAddress? MetricsBind => (string)Values["metrics_bind"] is { Length: > 0 } bind ? BindAddress.Parse(bind) : null;
 

@@ -54,6 +54,7 @@ public static class SettingsCatalog
             new("statsd_prefix", SettingKind.Text, ["--statsd-prefix"]),
             new("dogstatsd_tags", SettingKind.Text, ["--dogstatsd-tags"]),
             new("metrics_bind", SettingKind.Text, ["--metrics-bind"]),
+            new("otlp_endpoint", SettingKind.Text, ["--otlp-endpoint"]),
             new("syslog", SettingKind.Boolean, ["--log-syslog"]),
             new("syslog_addr", SettingKind.Text, ["--log-syslog-to"]),
             new("syslog_prefix", SettingKind.Text, ["--log-syslog-prefix"]),

@@ -94,6 +94,9 @@ public static class SettingsLoader
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
         CheckControlSocketMode((string)values["control_socket_mode"]);
+        if ((string)values["otlp_endpoint"] is { Length: > 0 } otlp
+            && !(Uri.TryCreate(otlp, UriKind.Absolute, out var otlpUri) && otlpUri.Scheme is "http" or "https"))
+            throw new ConfigException("otlp_endpoint", otlp, "expected an OTLP/HTTP collector's base address, such as http://localhost:4318");
         if (!AkkaGunicorn.Workers.Logging.SyslogTarget.TryParse((string)values["syslog_addr"], out _))
             throw new ConfigException("syslog_addr", (string)values["syslog_addr"], "expected udp://HOST:PORT or unix://PATH, e.g. udp://localhost:514 or unix:///dev/log");
         if (!AkkaGunicorn.Workers.Logging.SyslogTarget.Facilities.ContainsKey((string)values["syslog_facility"]))
