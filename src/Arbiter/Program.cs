@@ -72,6 +72,11 @@ public static class Program
         {
             ConfigureLog(settings, statsd);
         }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"Error: setting 'logconfig_json' = '{settings.Values["logconfig_json"]}': {e.Message}");
+            return ConfigErrorExitCode;
+        }
         catch (IOException e)
         {
             Console.Error.WriteLine($"Error: setting 'errorlog' = '{settings.ErrorLog}': {e.Message}");
@@ -206,7 +211,8 @@ public static class Program
         var extra = new List<Serilog.Core.ILogEventSink>();
         if (statsd is not null) extra.Add(new LogMetricsSink(statsd));
         if (settings.OpenSyslog() is { } syslog) extra.Add(syslog);
-        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput, extra);
+        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput, extra,
+            (string)settings.Values["logconfig_json"] is { Length: > 0 } json ? json : null);
     }
 
     private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
@@ -241,6 +247,11 @@ public static class Program
         try
         {
             ConfigureLog(settings, statsd);
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"Error: logconfig_json: {e.Message}");
+            return WorkerEnvironment.BootErrorExitCode;
         }
         catch (IOException e)
         {

@@ -137,4 +137,48 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         process.WaitForExit(30_000);
         return process.ExitCode;
     }
+
+    [Fact]
+    public async Task A_serilog_json_configuration_adds_a_rolling_file_and_levels_per_source()
+    {
+        var config = Path.Combine(_dir, "logging.json");
+        var file = Path.Combine(_dir, "server-.log");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            Serilog = new
+            {
+                // Akka's own chatter quieter than the server's lines.
+                MinimumLevel = new { Default = "Information", Override = new Dictionary<string, string> { ["Akka"] = "Warning" } },
+                WriteTo = new object[] { new { Name = "File", Args = new { path = file, rollingInterval = "Day", outputTemplate = "{Level:u3} [{ProcessId}] {Message:lj}{NewLine}" } } },
+            },
+        }));
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--log-config-json", config, Paths.Hello], 1, output);
+        // The rolling file carries the day in its name; both the Arbiter's lines and the worker's arrive there.
+        var rolled = Path.Combine(_dir, $"server-{DateTime.Now:yyyyMMdd}.log");
+        int worker = server.WorkerPids.Single();
+        var lines = await LinesAsync(rolled, 1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
+            await Task.Delay(50);
+            lines = await File.ReadAllLinesAsync(rolled);
+        }
+        Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
+        // The error log on stderr goes on as before.
+        Assert.Contains(server.Lines, l => l.Contains($"[{server.Pid}] [INFO] Booting worker with pid: {worker}"));
+    }
+
+    [Theory]
+    [InlineData("{ \"Logging\": {} }", "it has no \"Serilog\" section")]
+    [InlineData("{ not json", "")]
+    [InlineData("{ \"Serilog\": { \"WriteTo\": [ { \"Name\": \"NoSuchSink\" } ] } }", "")]
+    public async Task A_serilog_json_configuration_that_cannot_work_stops_the_start_naming_the_setting(string json, string why)
+    {
+        var config = Path.Combine(_dir, "bad.json");
+        await File.WriteAllTextAsync(config, json);
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--log-config-json", config, Paths.Hello], output);
+        Assert.Equal(1, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.StartsWith($"Error: setting 'logconfig_json' = '{config}': ") && l.Contains(why));
+    }
 }

@@ -50,6 +50,7 @@ public static class SettingsCatalog
             new("loglevel", SettingKind.Choice, ["--log-level", "--loglevel"], Choices: ["debug", "info", "warning", "error", "critical"]),
             new("capture_output", SettingKind.Boolean, ["--capture-output"]),
             new("log_json", SettingKind.Boolean, ["--log-json"]),
+            new("logconfig_json", SettingKind.Text, ["--log-config-json"]),
             new("statsd_host", SettingKind.Text, ["--statsd-host"]),
             new("statsd_prefix", SettingKind.Text, ["--statsd-prefix"]),
             new("dogstatsd_tags", SettingKind.Text, ["--dogstatsd-tags"]),

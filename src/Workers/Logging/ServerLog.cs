@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -35,9 +36,12 @@ public static class ServerLog
     /// Configures the global logger: Gunicorn-style text lines, or one JSON object per line with
     /// <paramref name="json"/>, on stderr (<paramref name="errorLog"/> "-") or appended to a file. With
     /// <paramref name="captureOutput"/> and a file, the process's stdout and stderr go to that file too.
-    /// Each of <paramref name="extra"/> receives every event as well (log metrics, syslog).
+    /// Each of <paramref name="extra"/> receives every event as well (log metrics, syslog). <paramref name="configJson"/>
+    /// (<c>logconfig_json</c>), a JSON file with a "Serilog" section in Serilog.Settings.Configuration's format, adds
+    /// to that: levels per source, more sinks, enrichers. Throws <see cref="InvalidDataException"/> when it cannot be used.
     /// </summary>
-    public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, IEnumerable<ILogEventSink>? extra = null)
+    public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, IEnumerable<ILogEventSink>? extra = null,
+        string? configJson = null)
     {
         ITextFormatter formatter = json
             ? new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
@@ -51,9 +55,46 @@ public static class ServerLog
             ? configuration.WriteTo.Console(formatter, standardErrorFromLevel: LogEventLevel.Verbose)
             : configuration.WriteTo.Sink(new LineFileSink(ErrorFile, formatter));
         foreach (var sink in extra ?? []) configuration = configuration.WriteTo.Sink(sink);
-        Log.Logger = configuration.CreateLogger();
+        if (configJson is null)
+        {
+            Log.Logger = configuration.CreateLogger();
+        }
+        else
+        {
+            // Serilog only mentions what it cannot use (an unknown sink, say) on its self-log: a mistake there is refused.
+            var problems = new StringWriter();
+            Serilog.Debugging.SelfLog.Enable(TextWriter.Synchronized(problems));
+            try
+            {
+                Log.Logger = FromJson(configuration, configJson).CreateLogger();
+            }
+            finally
+            {
+                Serilog.Debugging.SelfLog.Disable();
+            }
+            if (problems.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } problem)
+                throw new InvalidDataException(problem[(problem.IndexOf(' ') + 1)..].Trim());
+        }
         _captureOutput = captureOutput;
         CaptureOutput();
+    }
+
+    private static LoggerConfiguration FromJson(LoggerConfiguration configuration, string path)
+    {
+        try
+        {
+            var settings = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false).Build();
+            if (!settings.GetSection("Serilog").Exists()) throw new InvalidDataException("it has no \"Serilog\" section");
+            // Sinks are found in the assemblies this server ships (console, file), named in the file's "Using" or not.
+            var options = new Serilog.Settings.Configuration.ConfigurationReaderOptions(
+                typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
+            return configuration.ReadFrom.Configuration(settings, options);
+        }
+        catch (Exception e) when (e is not InvalidDataException and (IOException or FormatException or InvalidOperationException or ArgumentException
+            or System.Reflection.TargetInvocationException))
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
     }
 
     /// <summary>Gunicorn's name for a level, as its log lines show it.</summary>
