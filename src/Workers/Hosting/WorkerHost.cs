@@ -70,7 +70,7 @@ public static class WorkerHost
             if (assembly.Kind == AppKind.AspNetCore)
             {
                 aspNet = await AspNetCoreHost.StartAsync(new AspNetCoreHostOptions(options.App.AssemblyPath,
-                    options.Listeners.Select(l => l.Url).ToList()));
+                    options.Listeners.Select(l => l.ServerAddress).ToList()));
                 app = aspNet.App;
             }
             else

@@ -13,7 +13,13 @@ public sealed record InheritedListener(int Descriptor, string Name, bool Tls = f
     public const string EnvironmentVariable = "AKKAGUNICORN_LISTEN_FDS";
 
     /// <summary>Where clients reach it: <c>http://</c> or <c>https://</c> and the address, or <c>unix:PATH</c>.</summary>
-    public string Url => Name.StartsWith("unix:", StringComparison.Ordinal) ? Name : $"{(Tls ? "https" : "http")}://{Name}";
+    public string Url => Name.StartsWith("unix:", StringComparison.Ordinal) ? Name : ServerAddress;
+
+    /// <summary>
+    /// The address as ASP.NET Core's IServerAddressesFeature gives it, in Kestrel's form: always a URL, so
+    /// <c>http://unix:/run/app.sock</c> for a Unix socket (middleware such as UseHsts parses every address as one).
+    /// </summary>
+    public string ServerAddress => $"{(Tls ? "https" : "http")}://{Name}";
 
     /// <summary>Adopts the descriptor as a Socket. The returned socket owns the descriptor in this process.</summary>
     public Socket Adopt() => new(new SafeSocketHandle((IntPtr)Descriptor, ownsHandle: true));
