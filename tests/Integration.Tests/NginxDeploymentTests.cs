@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AkkaGunicorn.Integration.Tests.Support;
+using AkkaGunicorn.Integration.Tests.Templates;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,7 +18,7 @@ namespace AkkaGunicorn.Integration.Tests;
 /// front of the server started with examples/deploy/server.hocon. Only the addresses, the certificate paths and the app
 /// are changed, so that the test runs in a directory of its own on ephemeral loopback ports.
 /// </summary>
-public sealed class NginxDeploymentTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class NginxDeploymentTests(GeneratedApps apps, ITestOutputHelper output) : IAsyncLifetime, IClassFixture<GeneratedApps>
 {
     private readonly TestCertificates _certificates = new();
     private readonly string _directory = Directory.CreateTempSubdirectory("ag-deploy-").FullName;
@@ -140,6 +141,30 @@ public sealed class NginxDeploymentTests(ITestOutputHelper output) : IAsyncLifet
         var plain = await EchoAsync(http, $"http://127.0.0.1:{_http}/host");
         Assert.Equal("", (string?)plain["pathBase"]);
         Assert.False((bool)plain["isHttps"]!);
+    }
+
+    [Fact]
+    public async Task A_dotnet_new_webapp_behind_nginx_links_under_its_mount_point_and_knows_it_is_served_over_https()
+    {
+        await DeployAsync(await apps.PublishedAsync("webapp"), 1);
+        using var http = Client();
+        async Task<HttpResponseMessage> GetAsync(string url)
+        {
+            // A real host name: ASP.NET Core sends no HSTS header to localhost or 127.0.0.1.
+            var request = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Host = "example.com" } };
+            var response = await http.SendAsync(request);
+            Assert.Equal(200, (int)response.StatusCode);
+            return response;
+        }
+        // The template's pages build their links from Request.PathBase: under /shop they stay under /shop.
+        using var mounted = await GetAsync($"https://127.0.0.1:{_https}/shop/");
+        var page = await mounted.Content.ReadAsStringAsync();
+        Assert.Contains("href=\"/shop/Privacy\"", page);
+        // UseHsts answers only requests it sees as HTTPS (Request.IsHttps, from nginx's X-Forwarded-Proto).
+        Assert.True(mounted.Headers.Contains("Strict-Transport-Security"));
+        using var plain = await GetAsync($"http://127.0.0.1:{_http}/");
+        Assert.Contains("href=\"/Privacy\"", await plain.Content.ReadAsStringAsync());
+        Assert.False(plain.Headers.Contains("Strict-Transport-Security"));
     }
 
     [SkippableFact]

@@ -33,6 +33,8 @@ public sealed class GeneratedApps
         await OneBuildAtATime.WaitAsync();
         try
         {
+            // Another test class's fixture may have published it while this one waited: never delete an app in use.
+            if (File.Exists(Path.Combine(published, ".complete"))) return dll;
             if (Directory.Exists(project)) Directory.Delete(project, recursive: true);
             // The apps are built as their template makes them, not with this repository's build settings (central
             // package versions, warnings as errors, invariant globalization), which MSBuild would find up the tree.
