@@ -74,7 +74,7 @@ public static class Program
         }
         catch (InvalidDataException e)
         {
-            Console.Error.WriteLine($"Error: setting 'logconfig_json' = '{settings.Values["logconfig_json"]}': {e.Message}");
+            Console.Error.WriteLine($"Error: {settings.DescribeLogConfig()}: {e.Message}");
             return ConfigErrorExitCode;
         }
         catch (IOException e)
@@ -212,7 +212,7 @@ public static class Program
         if (statsd is not null) extra.Add(new LogMetricsSink(statsd));
         if (settings.OpenSyslog() is { } syslog) extra.Add(syslog);
         ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput, extra,
-            (string)settings.Values["logconfig_json"] is { Length: > 0 } json ? json : null);
+            settings.LogConfigJson, settings.LogConfigTree);
     }
 
     private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
@@ -250,7 +250,7 @@ public static class Program
         }
         catch (InvalidDataException e)
         {
-            Console.Error.WriteLine($"Error: logconfig_json: {e.Message}");
+            Console.Error.WriteLine($"Error: {settings.DescribeLogConfig()}: {e.Message}");
             return WorkerEnvironment.BootErrorExitCode;
         }
         catch (IOException e)
@@ -308,6 +308,7 @@ public static class Program
             WorkerConnections = settings.WorkerConnections,
             ReusePort = settings.ReusePort,
             AccessLog = settings.AccessLog,
+            AccessSyslog = settings.OpenAccessSyslog(),
             AccessLogFormat = settings.AccessLogFormat,
             Backlog = settings.Backlog,
             MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,

@@ -169,6 +169,45 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         Assert.Contains(server.Lines, l => l.Contains($"[{server.Pid}] [INFO] Booting worker with pid: {worker}"));
     }
 
+    [Fact]
+    public async Task A_serilog_configuration_written_in_hocon_adds_a_rolling_file_and_levels_per_source()
+    {
+        var file = Path.Combine(_dir, "hocon-.log");
+        var config = Path.Combine(_dir, "server.hocon");
+        // Keys with dots are quoted in HOCON; the file sink's path and template are plain strings.
+        await File.WriteAllTextAsync(config, $$"""
+            logging {
+              MinimumLevel { Default = Information, Override { "Akka.Remote" = Warning, Akka = Warning } }
+              WriteTo = [{ Name = File, Args { path = "{{file}}", rollingInterval = Day, outputTemplate = "{Level:u3} [{ProcessId}] {Message:lj}{NewLine}" } }]
+            }
+            """);
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "-c", config, Paths.Hello], 1, output);
+        var rolled = Path.Combine(_dir, $"hocon-{DateTime.Now:yyyyMMdd}.log");
+        int worker = server.WorkerPids.Single();
+        var lines = await LinesAsync(rolled, 1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        // The worker received the block through the Arbiter's rendering of the settings, and configured the same file.
+        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
+            await Task.Delay(50);
+            lines = await File.ReadAllLinesAsync(rolled);
+        }
+        Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("DBG "));
+    }
+
+    [Theory]
+    [InlineData("{\"WriteTo\": [{\"Name\": \"NoSuchSink\"}]}", "Error: setting 'logging' = '{WriteTo:0:Name = NoSuchSink}': ")]
+    [InlineData("{\"MinimumLevel\": ", "Error: setting 'logging' = '{\"MinimumLevel\": ': expected a JSON object")]
+    [InlineData("{\"MinimumLevel\": \"Loud\"}", "Error: setting 'logging' = '{MinimumLevel = Loud}': ")]
+    public async Task A_serilog_configuration_on_the_command_line_that_cannot_work_stops_the_start_naming_the_setting(string json, string error)
+    {
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--logging", json, Paths.Hello], output);
+        Assert.Equal(1, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.StartsWith(error));
+    }
+
     [Theory]
     [InlineData("{ \"Logging\": {} }", "it has no \"Serilog\" section")]
     [InlineData("{ not json", "")]

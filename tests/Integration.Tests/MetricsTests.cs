@@ -39,6 +39,48 @@ public sealed class MetricsTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("shop.gunicorn.log.error:1|c|#env:test,team:web", _metrics);
     }
 
+    [Fact]
+    public async Task Syslog_gets_the_access_log_too_unless_the_redirect_is_disabled()
+    {
+        _statsd.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int port = ((IPEndPoint)_statsd.LocalEndPoint!).Port;
+        // No accesslog at all: with syslog on, Gunicorn sends access lines there anyway.
+        await using (var server = await ServerProcess.StartServingAsync(["--workers", "1", "--log-syslog", "--log-syslog-to", $"udp://127.0.0.1:{port}",
+            "--log-syslog-prefix", "shop", Paths.Fragile], 1, output))
+        {
+            int worker = server.WorkerPids.Single();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            await http.GetStringAsync($"http://127.0.0.1:{server.Port}/?to=syslog");
+            // user is facility 1: info is <14>.
+            await ReceiveUntil(m => m.Any(x => Regex.IsMatch(x, $@"^<14>akkagunicorn\.shop\.access: \[{worker}\] 127\.0\.0\.1 - - \[[^\]]+\] ""GET /\?to=syslog HTTP/1\.1"" 200 ")));
+        }
+        _metrics.Clear();
+
+        var log = Path.Combine(Path.GetTempPath(), $"ag-access-{Guid.NewGuid():N}.log");
+        try
+        {
+            await using var quiet = await ServerProcess.StartServingAsync(["--workers", "1", "--log-syslog", "--log-syslog-to", $"udp://127.0.0.1:{port}",
+                "--log-syslog-prefix", "quiet", "--disable-redirect-access-to-syslog", "--access-logfile", log, Paths.Fragile], 1, output);
+            int worker = quiet.WorkerPids.Single();
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            await http.GetStringAsync($"http://127.0.0.1:{quiet.Port}/?to=file");
+            // The access log sends to syslog before it writes the file: once the line is in the file, a datagram would have gone.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!(File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains("GET /?to=file")))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the access line never reached the file");
+                await Task.Delay(20);
+            }
+            Posix.Kill(worker, Posix.SIGUSR1);
+            await ReceiveUntil(m => m.Any(x => x.StartsWith($"<14>akkagunicorn.quiet.error: [{worker}] [INFO] Reopened log files")));
+            Assert.DoesNotContain(_metrics, m => m.Contains(".access:"));
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
     private async Task ReceiveUntil(Func<List<string>, bool> done)
     {
         var buffer = new byte[65536];

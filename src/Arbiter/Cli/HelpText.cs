@@ -54,6 +54,7 @@ public static class HelpText
             SettingKind.Integer => setting.Auto is null ? " INT" : " INT|auto",
             SettingKind.Choice => " {" + string.Join(',', setting.Choices!) + "}",
             SettingKind.Map => " NAME=VALUE,...",
+            SettingKind.Tree => " JSON",
             _ => " " + setting.Key.ToUpperInvariant(),
         };
         return string.Join(", ", flags) + placeholder;
@@ -61,7 +62,7 @@ public static class HelpText
 
     private static string? DefaultOf(SettingDefinition setting, ReferenceDocs.Entry? docs)
     {
-        if (setting.Kind == SettingKind.Map)
+        if (setting.Kind is SettingKind.Map or SettingKind.Tree)
             return SettingsLoader.Load(null, new Dictionary<string, object>()).Values[setting.Key] is IReadOnlyDictionary<string, string> { Count: > 0 } map
                 ? string.Join(",", map.Select(kv => $"{kv.Key}={kv.Value}"))
                 : "none";

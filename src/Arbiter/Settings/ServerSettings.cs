@@ -83,9 +83,17 @@ public sealed record ServerSettings
     /// Opens the syslog sink the error log also goes to (<c>syslog</c>, <c>syslog_addr</c>, <c>syslog_facility</c>,
     /// <c>syslog_prefix</c>, tagged as Gunicorn tags it: <c>akkagunicorn.PREFIX.error</c>), or returns null when off.
     /// </summary>
-    public SyslogSink? OpenSyslog() => Bool("syslog") && SyslogTarget.TryParse((string)Values["syslog_addr"], out var target)
-        ? new SyslogSink(target!, SyslogTarget.Facilities[(string)Values["syslog_facility"]],
-            $"akkagunicorn.{((string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'))}.error")
+    public SyslogSink? OpenSyslog() => OpenSyslogWriter("error") is { } writer ? new SyslogSink(writer) : null;
+
+    /// <summary>
+    /// Opens the syslog channel access log lines go to, tagged <c>akkagunicorn.PREFIX.access</c>: Gunicorn sends them
+    /// there whenever <c>syslog</c> is on, unless <c>disable_redirect_access_to_syslog</c>. Null when they do not go.
+    /// </summary>
+    public SyslogWriter? OpenAccessSyslog() => Bool("disable_redirect_access_to_syslog") ? null : OpenSyslogWriter("access");
+
+    private SyslogWriter? OpenSyslogWriter(string log) => Bool("syslog") && SyslogTarget.TryParse((string)Values["syslog_addr"], out var target)
+        ? new SyslogWriter(target!, SyslogTarget.Facilities[(string)Values["syslog_facility"]],
+            $"akkagunicorn.{((string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'))}.{log}")
         : null;
 
     /// <summary>The OTLP/HTTP collector the server's metrics are pushed to (<c>otlp_endpoint</c>), or null for none.</summary>
@@ -125,6 +133,24 @@ public sealed record ServerSettings
 
     /// <summary>Workers' stdout and stderr go to the error log file.</summary>
     public bool CaptureOutput => Bool("capture_output");
+
+    /// <summary>Serilog's own configuration file (<c>logconfig_json</c>), or null.</summary>
+    public string? LogConfigJson => (string)Values["logconfig_json"] is { Length: > 0 } json ? json : null;
+
+    /// <summary>Serilog's configuration from <c>logging</c>, its "Serilog" section's keys flattened; empty for none.</summary>
+    public IReadOnlyDictionary<string, string> LogConfigTree => (IReadOnlyDictionary<string, string>)Values["logging"];
+
+    /// <summary>The setting(s) Serilog's configuration came from, with their values, for an error that names them.</summary>
+    public string DescribeLogConfig()
+    {
+        var tree = "{" + string.Join(", ", LogConfigTree.Select(kv => $"{kv.Key} = {kv.Value}")) + "}";
+        return (LogConfigJson, LogConfigTree.Count) switch
+        {
+            (null, _) => $"setting 'logging' = '{tree}'",
+            (var json, 0) => $"setting 'logconfig_json' = '{json}'",
+            (var json, _) => $"settings 'logconfig_json' = '{json}' and 'logging' = '{tree}'",
+        };
+    }
 
     /// <summary>JSON error log lines.</summary>
     public bool LogJson => Bool("log_json");

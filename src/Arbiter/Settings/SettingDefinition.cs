@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 namespace AkkaGunicorn.Arbiter.Settings;
 
 /// <summary>One setting: its HOCON key, command-line flags, type and allowed values.</summary>
@@ -26,6 +27,13 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
                     IReadOnlyDictionary<string, string> map => map,
                     null => new Dictionary<string, string>(),
                     _ => ParsePairs(AsText(raw)),
+                };
+            case SettingKind.Tree:
+                return raw switch
+                {
+                    IReadOnlyDictionary<string, string> tree => tree,
+                    null => new Dictionary<string, string>(),
+                    _ => ParseJson(AsText(raw)),
                 };
             case SettingKind.Integer:
             {
@@ -80,6 +88,22 @@ public sealed record SettingDefinition(string Key, SettingKind Kind, string[] Fl
             }
         }
         return map;
+    }
+
+    private Dictionary<string, string> ParseJson(string text)
+    {
+        if (text.Trim().Length == 0) return [];
+        try
+        {
+            // The same flattening the JSON configuration provider does, so a key means what it means in appsettings.json.
+            using var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+            return new ConfigurationBuilder().AddJsonStream(json).Build().AsEnumerable()
+                .Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidDataException)
+        {
+            throw new ConfigException(Key, text, $"expected a JSON object such as {{\"MinimumLevel\": \"Debug\"}} ({e.Message})");
+        }
     }
 
     private string AsText(object? raw) => raw switch

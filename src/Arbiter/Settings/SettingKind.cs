@@ -18,4 +18,9 @@ public enum SettingKind
     /// by commas on the command line; <c>{}</c> or "" for none.
     /// </summary>
     Map,
+    /// <summary>
+    /// A nested HOCON object (objects and lists inside), or a JSON object on the command line, kept flattened as
+    /// Microsoft.Extensions.Configuration keeps it (<c>WriteTo:0:Name</c> = <c>File</c>); <c>{}</c> for none.
+    /// </summary>
+    Tree,
 }

@@ -51,6 +51,7 @@ public static class SettingsCatalog
             new("capture_output", SettingKind.Boolean, ["--capture-output"]),
             new("log_json", SettingKind.Boolean, ["--log-json"]),
             new("logconfig_json", SettingKind.Text, ["--log-config-json"]),
+            new("logging", SettingKind.Tree, ["--logging"]),
             new("statsd_host", SettingKind.Text, ["--statsd-host"]),
             new("statsd_prefix", SettingKind.Text, ["--statsd-prefix"]),
             new("dogstatsd_tags", SettingKind.Text, ["--dogstatsd-tags"]),
@@ -60,6 +61,7 @@ public static class SettingsCatalog
             new("syslog_addr", SettingKind.Text, ["--log-syslog-to"]),
             new("syslog_prefix", SettingKind.Text, ["--log-syslog-prefix"]),
             new("syslog_facility", SettingKind.Text, ["--log-syslog-facility"]),
+            new("disable_redirect_access_to_syslog", SettingKind.Boolean, ["--disable-redirect-access-to-syslog"]),
         ]),
         ("Process naming",
         [

@@ -158,10 +158,24 @@ public static class SettingsLoader
             if (value.IsArray()) result[key] = value.GetArray().Select(v => v.GetString()).ToList();
             else if (value.IsObject() && SettingsCatalog.All.TryGetValue(key, out var definition) && definition.Kind == SettingKind.Map)
                 result[key] = value.GetObject().Items.ToDictionary(item => item.Key, item => item.Value.GetString());
+            else if (value.IsObject() && SettingsCatalog.All.TryGetValue(key, out var tree) && tree.Kind == SettingKind.Tree)
+                result[key] = Flatten(value, "", new Dictionary<string, string>());
             else if (value.IsObject()) throw new ConfigException(key, "{...}", "expected a value, not an object (settings are top-level keys)");
             else result[key] = value.GetString();
         }
         return result;
+    }
+
+    /// <summary>A nested HOCON value as configuration keys: <c>WriteTo = [{ Name = File }]</c> gives <c>WriteTo:0:Name</c>.</summary>
+    private static Dictionary<string, string> Flatten(HoconValue value, string path, Dictionary<string, string> into)
+    {
+        if (value.IsObject())
+            foreach (var (key, item) in value.GetObject().Items) Flatten(item, path.Length == 0 ? key : path + ":" + key, into);
+        else if (value.IsArray())
+            for (int i = 0; i < value.GetArray().Count; i++) Flatten(value.GetArray()[i], path + ":" + i.ToString(CultureInfo.InvariantCulture), into);
+        else
+            into[path] = value.GetString();
+        return into;
     }
 
     private static string Describe(object? value) => value switch

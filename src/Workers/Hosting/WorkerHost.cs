@@ -116,8 +116,9 @@ public static class WorkerHost
         var state = new ServerState();
         var stats = new ExchangeStats();
         using var metrics = new ServerMetrics(state);
-        await using var accessLog = options.AccessLog is { } target
-            ? new AccessLog(new AccessLogFormat(options.AccessLogFormat), LineFile.Open(target, standardDescriptor: 1))
+        await using var accessLog = options.AccessLog is not null || options.AccessSyslog is not null
+            ? new AccessLog(new AccessLogFormat(options.AccessLogFormat),
+                options.AccessLog is { } target ? LineFile.Open(target, standardDescriptor: 1) : null, options.AccessSyslog)
             : null;
         var observers = new List<IExchangeObserver> { stats, metrics };
         if (accessLog is not null) observers.Add(accessLog);

@@ -40,6 +40,9 @@ public sealed record WorkerOptions
     /// <summary>The access log: null for none, "-" for stdout, or a path.</summary>
     public string? AccessLog { get; init; }
 
+    /// <summary>The syslog channel access log lines go to as well, or null; the access log owns it once the worker runs.</summary>
+    public Logging.SyslogWriter? AccessSyslog { get; init; }
+
     /// <summary>The access log line format.</summary>
     public string AccessLogFormat { get; init; } = Observability.AccessLogFormat.Default;
 

@@ -37,11 +37,13 @@ public static class ServerLog
     /// <paramref name="json"/>, on stderr (<paramref name="errorLog"/> "-") or appended to a file. With
     /// <paramref name="captureOutput"/> and a file, the process's stdout and stderr go to that file too.
     /// Each of <paramref name="extra"/> receives every event as well (log metrics, syslog). <paramref name="configJson"/>
-    /// (<c>logconfig_json</c>), a JSON file with a "Serilog" section in Serilog.Settings.Configuration's format, adds
-    /// to that: levels per source, more sinks, enrichers. Throws <see cref="InvalidDataException"/> when it cannot be used.
+    /// (<c>logconfig_json</c>), a JSON file with a "Serilog" section in Serilog.Settings.Configuration's format, and
+    /// <paramref name="configTree"/> (<c>logging</c>), that section's keys flattened (<c>WriteTo:0:Name</c>), laid over
+    /// it, add to that: levels per source, more sinks, enrichers. Throws <see cref="InvalidDataException"/> when they
+    /// cannot be used.
     /// </summary>
     public static void Configure(string level, string errorLog = "-", bool json = false, bool captureOutput = false, IEnumerable<ILogEventSink>? extra = null,
-        string? configJson = null)
+        string? configJson = null, IReadOnlyDictionary<string, string>? configTree = null)
     {
         ITextFormatter formatter = json
             ? new JsonFormatter(renderMessage: true, formatProvider: CultureInfo.InvariantCulture)
@@ -55,7 +57,7 @@ public static class ServerLog
             ? configuration.WriteTo.Console(formatter, standardErrorFromLevel: LogEventLevel.Verbose)
             : configuration.WriteTo.Sink(new LineFileSink(ErrorFile, formatter));
         foreach (var sink in extra ?? []) configuration = configuration.WriteTo.Sink(sink);
-        if (configJson is null)
+        if (configJson is null && configTree is not { Count: > 0 })
         {
             Log.Logger = configuration.CreateLogger();
         }
@@ -66,7 +68,7 @@ public static class ServerLog
             Serilog.Debugging.SelfLog.Enable(TextWriter.Synchronized(problems));
             try
             {
-                Log.Logger = FromJson(configuration, configJson).CreateLogger();
+                Log.Logger = FromConfiguration(configuration, configJson, configTree ?? new Dictionary<string, string>()).CreateLogger();
             }
             finally
             {
@@ -79,12 +81,19 @@ public static class ServerLog
         CaptureOutput();
     }
 
-    private static LoggerConfiguration FromJson(LoggerConfiguration configuration, string path)
+    private static LoggerConfiguration FromConfiguration(LoggerConfiguration configuration, string? jsonPath, IReadOnlyDictionary<string, string> tree)
     {
         try
         {
-            var settings = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false).Build();
-            if (!settings.GetSection("Serilog").Exists()) throw new InvalidDataException("it has no \"Serilog\" section");
+            var builder = new ConfigurationBuilder();
+            if (jsonPath is not null)
+            {
+                builder.AddJsonFile(Path.GetFullPath(jsonPath), optional: false);
+                if (!builder.Build().GetSection("Serilog").Exists()) throw new InvalidDataException("it has no \"Serilog\" section");
+            }
+            var settings = builder
+                .AddInMemoryCollection(tree.Select(kv => KeyValuePair.Create<string, string?>("Serilog:" + kv.Key, kv.Value)))
+                .Build();
             // Sinks are found in the assemblies this server ships (console, file), named in the file's "Using" or not.
             var options = new Serilog.Settings.Configuration.ConfigurationReaderOptions(
                 typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
