@@ -5,6 +5,7 @@ using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Arbiter.Observability;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Apps;
@@ -325,6 +326,7 @@ public static class Program
             BoardDescriptor = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.DescriptorVariable), out var board) ? board : null,
             BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
         };
+        using var traces = RequestTraceExport.Start(settings.OtlpEndpoint, settings.ProcName);
         return await WorkerHost.RunAsync(options, statsd);
     }
 }

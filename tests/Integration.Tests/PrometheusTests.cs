@@ -122,4 +122,41 @@ public sealed class PrometheusTests(ITestOutputHelper output)
             if (text.Contains("http.server.request.duration") && text.Contains("akkagunicorn.requests")) break;
         }
     }
+
+    [Fact]
+    public async Task Otlp_gets_each_workers_request_spans_in_the_callers_trace()
+    {
+        int port = NginxFront.FreePort();
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--control-socket-disable",
+            "--otlp-endpoint", $"http://127.0.0.1:{port}", Paths.Hello], 1, output,
+            new Dictionary<string, string> { ["OTEL_BSP_SCHEDULE_DELAY"] = "200", ["OTEL_METRIC_EXPORT_INTERVAL"] = "600000" });
+        var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{server.Port}/traced");
+        request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom()}-01");
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+
+        var traceBytes = Convert.FromHexString(traceId.ToHexString());
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var context = await collector.GetContextAsync().WaitAsync(deadline.Token);
+            var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+            output.WriteLine($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} {body.Length} bytes");
+            if (context.Request.Url?.AbsolutePath != "/v1/traces") continue;
+            Assert.Equal("application/x-protobuf", context.Request.ContentType);
+            // Protobuf keeps strings and the 16 trace-id bytes as they are.
+            var bytes = body.ToArray();
+            var text = System.Text.Encoding.UTF8.GetString(bytes);
+            Assert.Contains("AkkaGunicorn.Http", text);
+            Assert.Contains("akkagunicorn", text);
+            if (bytes.AsSpan().IndexOf(traceBytes) >= 0 && text.Contains("/traced")) break;
+        }
+    }
 }
