@@ -26,6 +26,29 @@ public sealed class ConnectionScope(ConnectionInfo info, object? transport = nul
     /// <summary>Set when the connection switches protocols.</summary>
     public UpgradeSwitch Upgrade { get; } = new();
 
+    private Action? _afterLastSend;
+    private bool _lastSendDone;
+
+    /// <summary>
+    /// Runs <paramref name="release"/> once the transport's sink has sent its last bytes and closes gracefully (at once
+    /// if it already has): for a buffer the final response may still be sent from when the stage that filled it stops.
+    /// An aborted connection never runs it, since a send may still be reading the buffer: the garbage collector takes it.
+    /// </summary>
+    public void ReleaseAfterLastSend(Action release)
+    {
+        if (_lastSendDone) release();
+        else _afterLastSend += release;
+    }
+
+    /// <summary>Called by the transport's sink once everything is sent and it begins closing the connection gracefully.</summary>
+    public void LastSendDone()
+    {
+        _lastSendDone = true;
+        var release = _afterLastSend;
+        _afterLastSend = null;
+        release?.Invoke();
+    }
+
     /// <summary>The scope in <paramref name="attributes"/>; throws when the graph was materialized without one.</summary>
     public static ConnectionScope Of(Attributes attributes) =>
         attributes.GetAttribute<ConnectionScope>(null!) ?? throw new InvalidOperationException("The connection graph was materialized without a ConnectionScope attribute.");

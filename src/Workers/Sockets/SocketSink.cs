@@ -41,7 +41,7 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scope = socket is null ? ConnectionScope.Of(inheritedAttributes) : null;
-        return new LogicAndMaterializedValue<Task>(new Logic(this, socket ?? (Socket)scope!.Transport!, scope?.Upgrade, closed), closed.Task);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, socket ?? (Socket)scope!.Transport!, scope, closed), closed.Task);
     }
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler
@@ -50,17 +50,19 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
         private readonly SocketSink _stage;
         private readonly Socket _socket;
         private readonly UpgradeSwitch? _upgrade;
+        private readonly ConnectionScope? _scope;
         private readonly TaskCompletionSource _closed;
         private readonly SocketAsyncEventArgs _args = new();
         private ReadOnlyMemory<byte> _pending;
         private bool _sending, _finishing, _closeStarted;
         private readonly ReaderPace _pace;
 
-        public Logic(SocketSink stage, Socket socket, UpgradeSwitch? upgrade, TaskCompletionSource closed) : base(stage.Shape)
+        public Logic(SocketSink stage, Socket socket, ConnectionScope? scope, TaskCompletionSource closed) : base(stage.Shape)
         {
             _stage = stage;
             _socket = socket;
-            _upgrade = upgrade;
+            _scope = scope;
+            _upgrade = scope?.Upgrade;
             _closed = closed;
             _pace = new ReaderPace(stage.MinRate, stage.GraceMs);
             var onSent = GetAsyncCallback(OnSent);
@@ -157,6 +159,7 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
         private void CloseGracefully()
         {
             _closeStarted = true;
+            _scope?.LastSendDone();
             CompleteStage();
             _ = LingerAndCloseAsync(_socket, _closed);
         }

@@ -31,7 +31,7 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scope = ConnectionScope.Of(inheritedAttributes);
-        return new LogicAndMaterializedValue<Task>(new Logic(this, (TlsTransport)scope.Transport!, scope.Upgrade, closed), closed.Task);
+        return new LogicAndMaterializedValue<Task>(new Logic(this, (TlsTransport)scope.Transport!, scope, closed), closed.Task);
     }
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler
@@ -40,17 +40,19 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
         private readonly TlsSink _stage;
         private readonly TlsTransport _transport;
         private readonly Http.Stages.UpgradeSwitch _upgrade;
+        private readonly ConnectionScope _scope;
         private readonly TaskCompletionSource _closed;
         private readonly ReaderPace _pace;
         private readonly Action<Task> _onWritten;
         private bool _writing, _finishing, _closeStarted;
         private int _writeLength;
 
-        public Logic(TlsSink stage, TlsTransport transport, Http.Stages.UpgradeSwitch upgrade, TaskCompletionSource closed) : base(stage.Shape)
+        public Logic(TlsSink stage, TlsTransport transport, ConnectionScope scope, TaskCompletionSource closed) : base(stage.Shape)
         {
             _stage = stage;
             _transport = transport;
-            _upgrade = upgrade;
+            _scope = scope;
+            _upgrade = scope.Upgrade;
             _closed = closed;
             _pace = new ReaderPace(stage._minRate, stage._graceMs);
             _onWritten = GetAsyncCallback<Task>(OnWritten);
@@ -137,6 +139,8 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
         private void CloseGracefully()
         {
             _closeStarted = true;
+            // SslStream has encrypted every write into buffers of its own by now.
+            _scope.LastSendDone();
             CompleteStage();
             _ = CloseAsync(_transport, _closed);
         }

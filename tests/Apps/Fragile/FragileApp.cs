@@ -62,6 +62,19 @@ public sealed class FragileApp : IHttpApp
                 for (long sent = 0; sent < size; sent += piece.Length)
                     await response.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, size - sent)), aborted);
                 return;
+            case "/fill":
+            {
+                // ?VALUE:N, N bytes all equal to VALUE, in small writes: a body that sits in the response's buffer.
+                var parts = request.Query.Split(':');
+                byte value = byte.Parse(parts[0]);
+                int length = int.Parse(parts[1]);
+                var chunk = new byte[1000];
+                Array.Fill(chunk, value);
+                response.Headers.Add("Content-Length", length.ToString());
+                for (int sent = 0; sent < length; sent += chunk.Length)
+                    await response.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, length - sent)), aborted);
+                return;
+            }
             case "/wait":
                 // Waits for the client to go away, and says so on standard error.
                 try
