@@ -23,6 +23,10 @@ public static class PrivateRemoting
         akka.remote.dot-netty.tcp.batching.enabled = false
         akka.remote.watch-failure-detector.heartbeat-interval = 60s
         akka.remote.watch-failure-detector.unreachable-nodes-reaper-interval = 60s
+        # Each association's writer checks for system-message acks to send every half of this (150 ms by default);
+        # no system messages cross (no remote watch or deployment), so nothing waits on those acks.
+        akka.remote.system-message-ack-piggyback-timeout = 5s
+        akka.remote.resend-interval = 10s
         akka.remote.untrusted-mode = on
         akka.remote.trusted-selection-paths = []
         akka.remote.log-remote-lifecycle-events = off
