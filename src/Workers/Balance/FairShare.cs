@@ -21,4 +21,32 @@ public sealed class FairShare(LoadBoard board, int entry, TimeSpan staleAfter)
     /// wait for the other, and a burst of new connections would queue in the kernel meanwhile.
     /// </summary>
     public bool MayAccept(long connections) => board.MayAccept(entry, connections, staleAfter, slack: Math.Max(1, connections / 8));
+
+    /// <summary>The gate for this worker's accept stages, which hold <paramref name="connections"/> between them.</summary>
+    public Sockets.IAcceptGate GateFor(Func<long> connections) => new Gate(this, connections);
+
+    private sealed class Gate(FairShare share, Func<long> connections) : Sockets.IAcceptGate
+    {
+        private readonly object _lock = new();
+        private int _lanes, _holdingBack;
+
+        public bool MayAccept() => share.MayAccept(connections());
+
+        public void Lane(bool running) => Update(running ? 1 : -1, 0);
+
+        public void HoldingBack(bool holdingBack) => Update(0, holdingBack ? 1 : -1);
+
+        private void Update(int lanes, int holdingBack)
+        {
+            // Several accept stages (one per core): the worker takes connections while any of them does not hold back.
+            lock (_lock)
+            {
+                _lanes += lanes;
+                _holdingBack += holdingBack;
+                share.PublishAccepting(_holdingBack < _lanes);
+            }
+        }
+    }
+
+    private void PublishAccepting(bool accepting) => board.PublishAccepting(entry, accepting);
 }

@@ -28,8 +28,8 @@ public sealed unsafe class LoadBoard : IDisposable
 
     // A header (the number of entries in use, a high-water mark), then per entry, 8-byte aligned so that each field
     // is written and read whole: pid (0 = free), connections, last progress (Environment.TickCount64, one monotonic
-    // clock for every process), draining (0/1).
-    private const int HeaderSize = 64, EntrySize = 32, Pid = 0, Connections = 8, Progress = 16, Draining = 24;
+    // clock for every process), draining (0/1), accepting (0/1: it takes connections, not holding back for a sibling).
+    private const int HeaderSize = 64, EntrySize = 40, Pid = 0, Connections = 8, Progress = 16, Draining = 24, Accepting = 32;
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
@@ -62,6 +62,7 @@ public sealed unsafe class LoadBoard : IDisposable
     {
         Write(entry, Connections, 0);
         Write(entry, Draining, 0);
+        Write(entry, Accepting, 0);
         Write(entry, Progress, Environment.TickCount64);
         Write(entry, Pid, Environment.ProcessId);
         ref long inUse = ref *(long*)_base;
@@ -76,6 +77,9 @@ public sealed unsafe class LoadBoard : IDisposable
         Write(entry, Progress, Environment.TickCount64);
     }
 
+    /// <summary>Publishes whether this worker takes connections (some accept stage of its is not holding back).</summary>
+    public void PublishAccepting(int entry, bool accepting) => Write(entry, Accepting, accepting ? 1 : 0);
+
     /// <summary>Marks the entry as draining: siblings stop waiting for it to take its share.</summary>
     public void Leave(int entry) => Write(entry, Draining, 1);
 
@@ -84,8 +88,10 @@ public sealed unsafe class LoadBoard : IDisposable
 
     /// <summary>
     /// Whether the worker at <paramref name="entry"/>, holding <paramref name="connections"/>, may accept now: it holds
-    /// no more than every live, non-draining sibling, plus <paramref name="slack"/> (so that workers holding about the
-    /// same take connections as they come instead of waiting for each other).
+    /// no more than every live, non-draining sibling that takes connections, plus <paramref name="slack"/> (so that
+    /// workers holding about the same take connections as they come instead of waiting for each other). A sibling that
+    /// holds back itself would not take the connection now: leaving it to that sibling left both waiting for their
+    /// next look while connections queued (a new connection per request, two workers: 800 requests/s instead of 10k).
     /// </summary>
     public bool MayAccept(int entry, long connections, TimeSpan staleAfter, long slack = 0)
     {
@@ -95,7 +101,7 @@ public sealed unsafe class LoadBoard : IDisposable
         {
             if (i == entry || Read(i, Pid) == 0 || Read(i, Draining) != 0) continue;
             if (now - Read(i, Progress) > stale) continue;
-            if (Read(i, Connections) + slack < connections) return false;
+            if (Read(i, Connections) + slack < connections && Read(i, Accepting) != 0) return false;
         }
         return true;
     }

@@ -207,7 +207,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _share?.Join();
         var share = _share;
         var state = _state;
-        Func<bool>? mayAccept = share is null ? null : () => share.MayAccept(state.OpenConnections);
+        var gate = share?.GateFor(() => state.OpenConnections);
         // One host per core, each serving its connections in its own interpreter (actor): a connection costs no actor
         // of its own, and the connections still spread over the cores.
         int lanes = Math.Max(1, Environment.ProcessorCount);
@@ -217,7 +217,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             var sources = _listeners.Zip(_options.Listeners, (socket, listener) =>
             {
                 var tls = listener.Tls ? _options.Tls : null;
-                return Source.FromGraph(new ConnectionSource(socket, _accepting, s => Straggle(new AcceptedConnection(s, tls)), mayAccept))
+                return Source.FromGraph(new ConnectionSource(socket, _accepting, s => Straggle(new AcceptedConnection(s, tls)), gate))
                     .Select(s => new AcceptedConnection(s, tls));
             }).ToList();
             var accepted = sources.Count == 1

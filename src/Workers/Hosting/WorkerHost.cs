@@ -150,7 +150,8 @@ public static class WorkerHost
         });
         int code = await exit.Task;
         if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.GracefulTimeout);
-        await system.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        // Served connections may still linger on their way to closing: exiting would reset them, and their responses.
+        await Task.WhenAll(system.Terminate(), Sockets.LingeringCloses.WhenNoneAsync()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;

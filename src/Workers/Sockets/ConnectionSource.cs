@@ -13,16 +13,17 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// It stops when its <see cref="AcceptSwitch"/> says so, and only once the accept under way has given its
 /// answer: the accept is cancelled, and a connection it took regardless is pushed and served. With
 /// <see cref="AcceptSwitch.SweepBacklog"/> it then takes, without waiting, every connection the kernel has
-/// already queued, and closes its descriptor. While <paramref name="mayAccept"/> says no (the worker holds more than
-/// its share), it leaves new connections to its siblings and asks again shortly. Should the stream downstream go away first, a connection still arriving goes to
+/// already queued, and closes its descriptor. While <paramref name="gate"/> says no (the worker holds more than its
+/// share and a sibling takes connections), it leaves new connections to its siblings, tells the gate it holds back,
+/// and asks again shortly. Should the stream downstream go away first, a connection still arriving goes to
 /// <paramref name="straggler"/>: a worker never resets a connection the kernel gave it.
 /// </para>
 /// </summary>
-public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch, Action<Socket> straggler, Func<bool>? mayAccept = null)
+public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch, Action<Socket> straggler, IAcceptGate? gate = null)
     : GraphStage<SourceShape<Socket>>
 {
     internal readonly Socket Listener = listener;
-    internal readonly Func<bool>? MayAccept = mayAccept;
+    internal readonly IAcceptGate? Gate = gate;
     internal readonly AcceptSwitch Switch = acceptSwitch;
     internal readonly Action<Socket> Straggler = straggler;
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
@@ -45,7 +46,7 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
         private readonly Action<Task<Socket>> _onAccepted;
         private readonly Action _onStopRequested;
         private CancellationTokenRegistration _registration;
-        private bool _pending, _sweeping, _orphaned;
+        private bool _pending, _sweeping, _orphaned, _holdingBack;
 
         public Logic(ConnectionSource stage) : base(stage.Shape)
         {
@@ -57,7 +58,19 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
             SetHandler(stage._out, this);
         }
 
-        public override void PreStart() => _registration = _stage.Switch.StopRequested.UnsafeRegister(_ => _onStopRequested(), null);
+        public override void PreStart()
+        {
+            _registration = _stage.Switch.StopRequested.UnsafeRegister(_ => _onStopRequested(), null);
+            _stage.Gate?.Lane(true);
+        }
+
+        /// <summary>Tells the gate when this stage starts or stops holding back, for siblings to see.</summary>
+        private void HoldBack(bool holdingBack)
+        {
+            if (_holdingBack == holdingBack) return;
+            _holdingBack = holdingBack;
+            _stage.Gate?.HoldingBack(holdingBack);
+        }
 
         public void OnPull()
         {
@@ -77,6 +90,8 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
 
         public override void PostStop()
         {
+            HoldBack(false);
+            _stage.Gate?.Lane(false);
             _registration.Dispose();
             _cancel.Dispose();
             _stopped.TrySetResult();
@@ -101,11 +116,13 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
 
         private void Accept()
         {
-            if (_stage.MayAccept?.Invoke() == false)
+            if (_stage.Gate?.MayAccept() == false)
             {
+                HoldBack(true);
                 ScheduleOnce("gate", GateDelay);
                 return;
             }
+            HoldBack(false);
             Task<Socket> accept;
             try
             {

@@ -165,7 +165,8 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
             _closeStarted = true;
             _scope?.LastSendDone();
             CompleteStage();
-            _ = LingerAndCloseAsync(_socket, _closed);
+            LingeringCloses.Track(LingerAsync(_socket));
+            _closed.TrySetResult();
         }
 
         private void Abort()
@@ -173,18 +174,6 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
             _closeStarted = true;
             try { _socket.Close(0); } catch (ObjectDisposedException) { }
             _closed.TrySetResult();
-        }
-
-        private static async Task LingerAndCloseAsync(Socket socket, TaskCompletionSource closed)
-        {
-            try
-            {
-                await LingerAsync(socket);
-            }
-            finally
-            {
-                closed.TrySetResult();
-            }
         }
     }
 

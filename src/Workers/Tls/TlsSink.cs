@@ -163,6 +163,13 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
             {
                 // A client gone or stalled: nothing to tell it.
             }
+            // The response is out, close_notify included: the connection is served; its socket lingers on its own.
+            closed.TrySetResult();
+            LingeringCloses.Track(LingerAsync(transport));
+        }
+
+        private static async Task LingerAsync(TlsTransport transport)
+        {
             try
             {
                 await SocketSink.LingerAsync(transport.Socket);
@@ -170,7 +177,6 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
             finally
             {
                 transport.Stream.Dispose();
-                closed.TrySetResult();
             }
         }
     }

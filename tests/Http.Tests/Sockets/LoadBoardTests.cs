@@ -3,7 +3,10 @@ using Xunit;
 
 namespace AkkaGunicorn.Http.Tests.Sockets;
 
-/// <summary>The balancing rule on a real shared-memory file: take a connection only while no live sibling holds fewer.</summary>
+/// <summary>
+/// The balancing rule on a real shared-memory file: take a connection only while no live sibling waiting in accept
+/// holds fewer.
+/// </summary>
 public sealed class LoadBoardTests : IDisposable
 {
     private readonly string _path = Path.GetTempFileName();
@@ -24,6 +27,8 @@ public sealed class LoadBoardTests : IDisposable
     {
         _board.Join(0);
         _board.Join(1);
+        _board.PublishAccepting(0, true);
+        _board.PublishAccepting(1, true);
         _board.Publish(0, 2);
         _board.Publish(1, 2);
         Assert.True(_board.MayAccept(0, 2, TimeSpan.FromSeconds(10)));
@@ -42,6 +47,7 @@ public sealed class LoadBoardTests : IDisposable
         Assert.True(_board.MayAccept(0, 5, TimeSpan.FromSeconds(10)));
 
         _board.Join(2);
+        _board.PublishAccepting(2, true);
         Assert.False(_board.MayAccept(0, 5, TimeSpan.FromSeconds(10)));
         Assert.True(_board.MayAccept(0, 5, TimeSpan.FromMilliseconds(-1)));
         _board.Clear(2);
@@ -53,6 +59,7 @@ public sealed class LoadBoardTests : IDisposable
     {
         using var other = Open();
         other.Join(3);
+        other.PublishAccepting(3, true);
         other.Publish(3, 7);
         Assert.Equal(7, _board.ConnectionsOf(3));
         Assert.False(_board.MayAccept(0, 8, TimeSpan.FromSeconds(10)));
@@ -63,6 +70,7 @@ public sealed class LoadBoardTests : IDisposable
     {
         _board.Join(0);
         _board.Join(1);
+        _board.PublishAccepting(1, true);
         _board.Publish(1, 8);
         Assert.True(_board.MayAccept(0, 9, TimeSpan.FromSeconds(10), slack: 1));
         Assert.False(_board.MayAccept(0, 10, TimeSpan.FromSeconds(10), slack: 1));
@@ -80,8 +88,41 @@ public sealed class LoadBoardTests : IDisposable
         // A sibling far up the board, joined later from another handle, is seen at once.
         using var other = Open();
         other.Join(1500);
+        other.PublishAccepting(1500, true);
         other.Publish(1500, 3);
         Assert.False(_board.MayAccept(0, 50, TimeSpan.FromSeconds(10)));
         Assert.True(_board.MayAccept(0, 3, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_sibling_not_waiting_in_accept_does_not_hold_a_worker_back()
+    {
+        // Left to a sibling that is holding back itself, a connection would wait in the queue for both.
+        _board.Join(0);
+        _board.Join(1);
+        _board.Publish(1, 0);
+        Assert.True(_board.MayAccept(0, 10, TimeSpan.FromSeconds(10)));
+        _board.PublishAccepting(1, true);
+        Assert.False(_board.MayAccept(0, 10, TimeSpan.FromSeconds(10)));
+        _board.PublishAccepting(1, false);
+        Assert.True(_board.MayAccept(0, 10, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public void A_worker_takes_connections_while_any_of_its_accept_stages_does_not_hold_back()
+    {
+        _board.Join(0);
+        _board.Join(1);
+        _board.Publish(0, 0);
+        var gate = new FairShare(_board, 0, TimeSpan.FromSeconds(10)).GateFor(() => 0);
+        gate.Lane(true);
+        gate.Lane(true);
+        Assert.False(_board.MayAccept(1, 10, TimeSpan.FromSeconds(10)));
+        gate.HoldingBack(true);
+        Assert.False(_board.MayAccept(1, 10, TimeSpan.FromSeconds(10)));
+        gate.HoldingBack(true);
+        Assert.True(_board.MayAccept(1, 10, TimeSpan.FromSeconds(10)));
+        gate.HoldingBack(false);
+        Assert.False(_board.MayAccept(1, 10, TimeSpan.FromSeconds(10)));
     }
 }
