@@ -217,7 +217,13 @@ class Soak:
             self.stop.set()
             for t in threads:
                 t.join(timeout=70)
-            time.sleep(3)  # let the last connections close and the workers settle
+            # Let the last connections close and the workers settle: a reload or recycle under way at the end still
+            # has an old worker draining, whose descriptors in the Arbiter are not a leak. Wait (30 s at most) until
+            # only the configured workers remain, then a moment more.
+            settle = time.time() + 30
+            while len(children(self.server.pid)) > a.workers and time.time() < settle:
+                time.sleep(0.2)
+            time.sleep(2)
             self.sample("end")
         finally:
             try:

@@ -159,7 +159,7 @@ public sealed partial class ControlPlaneSecurityTests(SecondUser intruder, ITest
         var added = Names(server.WorkerPids[0]).Except(Names(server.Pid)).Order().ToList();
         Assert.Equal(["AKKAGUNICORN_AGE", "AKKAGUNICORN_ARBITER", "AKKAGUNICORN_ARBITER_PID", "AKKAGUNICORN_BOARD_ENTRY", "AKKAGUNICORN_BOARD_FD",
             "AKKAGUNICORN_BOOT_FD", "AKKAGUNICORN_CONFIG", "AKKAGUNICORN_GENERATION", "AKKAGUNICORN_LIFELINE_FD", "AKKAGUNICORN_LISTEN_FDS",
-            "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"], added);
+            "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "DOTNET_TC_CallCountingDelayMs"], added);
         var arbiterFiles = new DirectoryInfo($"/proc/{server.Pid}/fd").EnumerateFileSystemInfos().Select(f => f.LinkTarget ?? "").ToList();
         Assert.Contains(arbiterFiles, t => t.StartsWith("/memfd:akkagunicorn-board"));
         Assert.DoesNotContain(arbiterFiles, t => t.StartsWith("/dev/shm/"));
