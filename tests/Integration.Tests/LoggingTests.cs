@@ -138,6 +138,25 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         return process.ExitCode;
     }
 
+    /// <summary>
+    /// The lines of a rolling file (its name carries the day) once both the Arbiter's and the worker's have arrived,
+    /// the Arbiter's saying it booted the worker.
+    /// </summary>
+    private static async Task<string[]> RolledLinesOfBothAsync(ServerProcess server, string rolled)
+    {
+        int worker = server.WorkerPids.Single();
+        var lines = await LinesAsync(rolled, 1);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
+            await Task.Delay(50);
+            lines = await File.ReadAllLinesAsync(rolled);
+        }
+        Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
+        return lines;
+    }
+
     [Fact]
     public async Task A_serilog_json_configuration_adds_a_rolling_file_and_levels_per_source()
     {
@@ -154,17 +173,8 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         }));
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--log-config-json", config, Paths.Hello], 1, output);
         // The rolling file carries the day in its name; both the Arbiter's lines and the worker's arrive there.
-        var rolled = Path.Combine(_dir, $"server-{DateTime.Now:yyyyMMdd}.log");
+        var lines = await RolledLinesOfBothAsync(server, Path.Combine(_dir, $"server-{DateTime.Now:yyyyMMdd}.log"));
         int worker = server.WorkerPids.Single();
-        var lines = await LinesAsync(rolled, 1);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
-            await Task.Delay(50);
-            lines = await File.ReadAllLinesAsync(rolled);
-        }
-        Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
         // The error log on stderr goes on as before.
         Assert.Contains(server.Lines, l => l.Contains($"[{server.Pid}] [INFO] Booting worker with pid: {worker}"));
     }
@@ -182,18 +192,8 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
             }
             """);
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "-c", config, Paths.Hello], 1, output);
-        var rolled = Path.Combine(_dir, $"hocon-{DateTime.Now:yyyyMMdd}.log");
-        int worker = server.WorkerPids.Single();
-        var lines = await LinesAsync(rolled, 1);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         // The worker received the block through the Arbiter's rendering of the settings, and configured the same file.
-        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
-            await Task.Delay(50);
-            lines = await File.ReadAllLinesAsync(rolled);
-        }
-        Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
+        var lines = await RolledLinesOfBothAsync(server, Path.Combine(_dir, $"hocon-{DateTime.Now:yyyyMMdd}.log"));
         Assert.DoesNotContain(lines, l => l.StartsWith("DBG "));
     }
 

@@ -93,45 +93,29 @@ public sealed class PrometheusTests(ITestOutputHelper output)
     [Fact]
     public async Task Otlp_pushes_the_same_figures_to_a_collector()
     {
-        // A collector's OTLP/HTTP receiver, as far as this test needs one: it takes the POSTs and keeps their bodies.
-        int port = NginxFront.FreePort();
-        using var collector = new System.Net.HttpListener();
-        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
-        collector.Start();
+        using var collector = new OtlpCollector(output);
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--control-socket-disable",
-            "--otlp-endpoint", $"http://127.0.0.1:{port}", Paths.Fragile], 1, output,
+            "--otlp-endpoint", collector.Endpoint, Paths.Fragile], 1, output,
             new Dictionary<string, string> { ["OTEL_METRIC_EXPORT_INTERVAL"] = "300" });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         for (int i = 0; i < 5; i++) await http.GetAsync($"http://127.0.0.1:{server.Port}/");
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
+        await collector.ReceiveUntilAsync((path, bytes) =>
         {
-            var context = await collector.GetContextAsync().WaitAsync(deadline.Token);
-            var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            context.Response.StatusCode = 200;
-            context.Response.Close();
-            output.WriteLine($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} {context.Request.ContentType} {body.Length} bytes");
-            Assert.Equal("POST", context.Request.HttpMethod);
-            Assert.Equal("/v1/metrics", context.Request.Url?.AbsolutePath);
-            Assert.Equal("application/x-protobuf", context.Request.ContentType);
+            Assert.Equal("/v1/metrics", path);
             // Protobuf keeps strings as they are: the export names the instruments and the service.
-            var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+            var text = System.Text.Encoding.UTF8.GetString(bytes);
             Assert.Contains("akkagunicorn", text);
-            if (text.Contains("http.server.request.duration") && text.Contains("akkagunicorn.requests")) break;
-        }
+            return text.Contains("http.server.request.duration") && text.Contains("akkagunicorn.requests");
+        });
     }
 
     [Fact]
     public async Task Otlp_gets_each_workers_request_spans_in_the_callers_trace()
     {
-        int port = NginxFront.FreePort();
-        using var collector = new System.Net.HttpListener();
-        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
-        collector.Start();
+        using var collector = new OtlpCollector(output);
         await using var server = await ServerProcess.StartServingAsync(["--workers", "1", "--control-socket-disable",
-            "--otlp-endpoint", $"http://127.0.0.1:{port}", Paths.Hello], 1, output,
+            "--otlp-endpoint", collector.Endpoint, Paths.Hello], 1, output,
             new Dictionary<string, string> { ["OTEL_BSP_SCHEDULE_DELAY"] = "200", ["OTEL_METRIC_EXPORT_INTERVAL"] = "600000" });
         var traceId = System.Diagnostics.ActivityTraceId.CreateRandom();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -140,23 +124,52 @@ public sealed class PrometheusTests(ITestOutputHelper output)
         (await http.SendAsync(request)).EnsureSuccessStatusCode();
 
         var traceBytes = Convert.FromHexString(traceId.ToHexString());
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
+        await collector.ReceiveUntilAsync((path, bytes) =>
         {
-            var context = await collector.GetContextAsync().WaitAsync(deadline.Token);
-            var body = new MemoryStream();
-            await context.Request.InputStream.CopyToAsync(body);
-            context.Response.StatusCode = 200;
-            context.Response.Close();
-            output.WriteLine($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} {body.Length} bytes");
-            if (context.Request.Url?.AbsolutePath != "/v1/traces") continue;
-            Assert.Equal("application/x-protobuf", context.Request.ContentType);
+            if (path != "/v1/traces") return false;
             // Protobuf keeps strings and the 16 trace-id bytes as they are.
-            var bytes = body.ToArray();
             var text = System.Text.Encoding.UTF8.GetString(bytes);
             Assert.Contains("AkkaGunicorn.Http", text);
             Assert.Contains("akkagunicorn", text);
-            if (bytes.AsSpan().IndexOf(traceBytes) >= 0 && text.Contains("/traced")) break;
+            return bytes.AsSpan().IndexOf(traceBytes) >= 0 && text.Contains("/traced");
+        });
+    }
+
+    /// <summary>A collector's OTLP/HTTP receiver, as far as these tests need one: it takes the POSTs and reads their bodies.</summary>
+    private sealed class OtlpCollector : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly ITestOutputHelper _output;
+
+        public OtlpCollector(ITestOutputHelper output)
+        {
+            _output = output;
+            int port = NginxFront.FreePort();
+            Endpoint = $"http://127.0.0.1:{port}";
+            _listener.Prefixes.Add(Endpoint + "/");
+            _listener.Start();
         }
+
+        public string Endpoint { get; }
+
+        /// <summary>Answers exports until <paramref name="enough"/> (given each one's path and body) says so; 30 s at most.</summary>
+        public async Task ReceiveUntilAsync(Func<string?, byte[], bool> enough)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                var context = await _listener.GetContextAsync().WaitAsync(deadline.Token);
+                var body = new MemoryStream();
+                await context.Request.InputStream.CopyToAsync(body);
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+                _output.WriteLine($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath} {context.Request.ContentType} {body.Length} bytes");
+                Assert.Equal("POST", context.Request.HttpMethod);
+                Assert.Equal("application/x-protobuf", context.Request.ContentType);
+                if (enough(context.Request.Url?.AbsolutePath, body.ToArray())) return;
+            }
+        }
+
+        public void Dispose() => ((IDisposable)_listener).Dispose();
     }
 }
