@@ -22,7 +22,14 @@ public sealed record ReloadFinished(int Generation, bool Succeeded, string Messa
 /// <summary>Command: answer with a <see cref="ServerSnapshot"/>.</summary>
 public sealed record GetSnapshot;
 
-/// <summary>Event, WorkerProcess → Arbiter: a worker's heartbeat, with where it sits.</summary>
+/// <summary>
+/// Command, Arbiter → <see cref="StatsActor"/>: answer the original sender with a <see cref="ServerSnapshot"/> of these
+/// slots (rows without figures yet) and the figures of their last heartbeats.
+/// </summary>
+public sealed record ComposeSnapshot(int Workers, int Generation, IReadOnlyList<WorkerRow> Slots, IReadOnlyList<string> Listeners,
+    string Configuration);
+
+/// <summary>Event, WorkerProcess → <see cref="StatsActor"/>: a worker's heartbeat, with where it sits.</summary>
 public sealed record WorkerReported(int Slot, int Generation, DateTime Started, DateTime? Booted, Heartbeat Heartbeat, DateTime At);
 
 /// <summary>One worker as <c>show workers</c> lists it.</summary>

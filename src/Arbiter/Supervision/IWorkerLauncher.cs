@@ -1,3 +1,5 @@
+using AkkaGunicorn.Arbiter.Pool;
+
 namespace AkkaGunicorn.Arbiter.Supervision;
 
 /// <summary>Starts worker OS processes. A seam, so that the Arbiter's decisions can be tested with fake processes.</summary>

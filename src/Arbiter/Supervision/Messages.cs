@@ -32,7 +32,7 @@ public sealed record RetireAllWorkers;
 /// Command, from a WorkerProcess: its worker should be replaced (request quota served, memory limit passed);
 /// the replacement starts first and the worker drains once it serves.
 /// </summary>
-public sealed record RecycleWorker(int Pid, string Reason);
+public sealed record RecycleWorker(int Slot, string Reason);
 
 /// <summary>Command, to a WorkerProcess: send its process this signal.</summary>
 public sealed record SignalWorker(int Signal);

@@ -1,3 +1,4 @@
+using AkkaGunicorn.Arbiter.Pool;
 using System.Diagnostics;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Hooks;
+using AkkaGunicorn.Arbiter.Pool;
 using AkkaGunicorn.Http.Hooks;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
@@ -21,7 +22,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private readonly SlotRef _slotRef;
     private readonly ArbiterHooks _hooks;
     private readonly IWorkerLauncher _launcher;
-    private readonly IActorRef _arbiter;
+    private readonly IActorRef _arbiter, _stats;
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<WorkerProcess>();
     private IWorkerHandle? _process;
     private IActorRef? _worker;
@@ -36,12 +37,14 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for one worker slot's process.</summary>
-    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, ArbiterHooks hooks) =>
-        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, hooks));
+    public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, IActorRef stats,
+        ArbiterHooks hooks) =>
+        Akka.Actor.Props.Create(() => new WorkerProcess(slot, plan, launcher, arbiter, stats, hooks));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerProcess(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, ArbiterHooks hooks)
+    public WorkerProcess(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, IActorRef stats, ArbiterHooks hooks)
     {
+        _stats = stats;
         _hooks = hooks;
         _slotRef = slot;
         _timeout = plan.Timeout;
@@ -72,12 +75,12 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<Heartbeat>(m =>
         {
             _lastHeard = DateTime.UtcNow;
-            _arbiter.Tell(new WorkerReported(_slotRef.Number, _plan.Generation, _started, _booted, m, _lastHeard));
+            _stats.Tell(new WorkerReported(_slotRef.Number, _plan.Generation, _started, _booted, m, _lastHeard));
             _served = m.Served;
             if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
             {
                 _recycling = true;
-                _arbiter.Tell(new RecycleWorker(m.Pid,
+                _arbiter.Tell(new RecycleWorker(_slotRef.Number,
                     $"uses {m.ResidentBytes >> 20} MB, more than max_worker_memory ({_plan.MaxWorkerMemory >> 20} MB)"));
             }
         });
@@ -98,7 +101,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         {
             if (_recycling || _retiring) return;
             _recycling = true;
-            _arbiter.Tell(new RecycleWorker(m.Pid, $"served {m.Served} requests (max_requests)"));
+            _arbiter.Tell(new RecycleWorker(_slotRef.Number, $"served {m.Served} requests (max_requests)"));
         });
         Receive<RetireWorker>(Retire);
         Receive<RetireDeadlinePassed>(_ =>

@@ -1,7 +1,7 @@
 using AkkaGunicorn.Arbiter.Control;
 using Xunit;
 
-namespace AkkaGunicorn.Integration.Tests;
+namespace AkkaGunicorn.Arbiter.Tests.Control;
 
 /// <summary>The control commands' words, as gunicornc's: accepted forms and clear refusals.</summary>
 public sealed class ControlCommandTests

@@ -1,3 +1,5 @@
+using AkkaGunicorn.Arbiter.Control;
+using AkkaGunicorn.Arbiter.Pool;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
@@ -5,7 +7,7 @@ using AkkaGunicorn.Arbiter.Supervision;
 using AkkaGunicorn.Workers.Protocol;
 using Xunit;
 
-namespace AkkaGunicorn.Integration.Tests;
+namespace AkkaGunicorn.Arbiter.Tests.Supervision;
 
 /// <summary>The Arbiter's decisions, fast and deterministic, with fake worker processes.</summary>
 public sealed class SupervisionTests : TestKit
@@ -53,7 +55,13 @@ public sealed class SupervisionTests : TestKit
         Assert.Equal("reload", ExpectMsg<Drain>().Reason);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         foreach (var handle in old) handle.Exit(0);
-        Assert.False(_exit.Task.IsCompleted);
+        // The drained workers are gone from the roster; the new generation serves alone.
+        await AwaitAssertAsync(async () =>
+        {
+            var snapshot = await arbiter.Ask<ServerSnapshot>(new GetSnapshot(), TimeSpan.FromSeconds(5));
+            Assert.Equal(fresh.Select(h => h.Pid).Order(), snapshot.Rows.Select(r => r.Pid).Order());
+            Assert.Equal((3, 2), (snapshot.Workers, snapshot.Generation));
+        }, TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -107,8 +115,11 @@ public sealed class SupervisionTests : TestKit
     public async Task Starts_the_configured_number_of_workers()
     {
         StartArbiter(3);
-        var pids = new[] { (await _launcher.NextAsync()).Pid, (await _launcher.NextAsync()).Pid, (await _launcher.NextAsync()).Pid };
-        Assert.Equal(3, pids.Distinct().Count());
+        var slots = new[] { (await _launcher.NextAsync()).Slot, (await _launcher.NextAsync()).Slot, (await _launcher.NextAsync()).Slot };
+        // Three slots of generation 1, each with its own entry on the load board; no fourth.
+        Assert.Equal([1, 1, 1], slots.Select(s => s.Generation));
+        Assert.Equal([0, 1, 2], slots.Select(s => s.Entry).Order());
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
     }
 
     [Fact]
@@ -119,8 +130,12 @@ public sealed class SupervisionTests : TestKit
         arbiter.Tell(new Register(first.Token, first.Pid, 1), TestActor);
         ExpectMsg<Registered>(m => m.Token == first.Token);
         first.Exit(137);
+        // The same slot starts a new process, and the server does not stop.
         var second = await _launcher.NextAsync();
-        Assert.NotEqual(first.Pid, second.Pid);
+        Assert.Equal(first.Slot, second.Slot);
+        Boot(arbiter, second);
+        var snapshot = await arbiter.Ask<ServerSnapshot>(new GetSnapshot(), TimeSpan.FromSeconds(5));
+        Assert.Equal([second.Pid], snapshot.Rows.Select(r => r.Pid));
         Assert.False(_exit.Task.IsCompleted);
     }
 
@@ -229,7 +244,7 @@ public sealed class SupervisionTests : TestKit
 
         public IWorkerHandle Launch(WorkerPlan plan, SlotRef slot)
         {
-            var handle = new FakeHandle(Interlocked.Increment(ref _nextPid), plan);
+            var handle = new FakeHandle(Interlocked.Increment(ref _nextPid), plan, slot);
             _launched.Writer.TryWrite(handle);
             return handle;
         }
@@ -251,9 +266,11 @@ public sealed class SupervisionTests : TestKit
         }
     }
 
-    private sealed class FakeHandle(int pid, WorkerPlan plan) : IWorkerHandle
+    private sealed class FakeHandle(int pid, WorkerPlan plan, SlotRef slot) : IWorkerHandle
     {
         public WorkerPlan Plan { get; } = plan;
+
+        public SlotRef Slot { get; } = slot;
 
         private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
