@@ -2,6 +2,7 @@ using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.App;
+using AkkaGunicorn.Http.Exchanges;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
 using HttpVersion = AkkaGunicorn.Http.Parsing.HttpVersion;
@@ -12,8 +13,9 @@ namespace AkkaGunicorn.Http.Stages;
 /// Runs the app for each request, one at a time and in order (so pipelined requests are answered in
 /// order). Request parts come in; response parts go out. The app is called inline: an app that finishes
 /// synchronously costs no thread hop. Body reads and response writes cross between the app's thread
-/// and this stage through async callbacks and complete only when the other side has taken the data.
-/// It decides each response's framing and whether the connection stays open.
+/// and this stage through an <see cref="AppChannel"/> and complete only when the other side has taken the data.
+/// Each exchange moves through the <see cref="ExchangeStatus"/> values in order; <see cref="ResponseFramingRule"/>
+/// frames each response, and this stage decides whether the connection stays open.
 /// </summary>
 /// <param name="app">The app.</param>
 /// <param name="options">HTTP settings.</param>
@@ -39,9 +41,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                 ConnectionScope.Of(inheritedAttributes))
             : new Logic(this, connection, upgrade, null);
 
-    private enum Phase : byte { Idle, Running, FinalSent, DrainingBody }
-
-    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler, IResponseChannel
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
         private const string ProbeTimer = "probe";
         private const string GoingAwayTimer = "going-away";
@@ -55,25 +55,23 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private readonly RequestBodyStream _bodyStream;
         private readonly ResponseStart _start = new();
         private readonly Queue<(ResponsePart Part, TaskCompletionSource? Ack)> _outbox = new();
-        private readonly Action<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)> _onAppSend;
+        private readonly AppChannel _channel;
         private readonly Action<Task> _onAppCompleted;
-        private readonly Action<TaskCompletionSource> _onAppComplete;
-        private readonly Action<TaskCompletionSource> _onAppUpgrade;
         private readonly Action _onGoingAway;
         private CancellationTokenRegistration _goingAway;
-        private readonly Action _onAppAbort;
         private readonly Action<Task> _continueOnCompletion;
         private CancellationTokenSource _aborted = new();
         private TaskCompletionSource? _ack;
-        private TaskCompletionSource? _sendInFlight;
         private HttpRequest? _request;
         private readonly ConnectionScope? _scope;
-        private Phase _phase;
-        private bool _bodyComplete, _close, _responseStarted, _continueSent, _finalPushed, _appRunning, _exchangeOpen, _awaitingApp;
+        private ExchangeStatus _status;
+        // The request side (body read to its end, 100 Continue sent), the app's task, and the connection's fate.
+        private bool _bodyComplete, _continueSent, _appRunning, _close;
+        // An exchange the app took part in, until its final part: what the observer logs (a refused request is not one).
+        private bool _exchangeOpen;
         private long _drained, _exchangeStarted;
         // The request's activity (RequestTracing), from the app's call until the final response part: null when untraced.
         private System.Diagnostics.Activity? _activity;
-        private volatile bool _stopped, _abortRequested;
 
         public Logic(AppStage stage, ConnectionInfo connection, UpgradeSwitch upgrade, ConnectionScope? scope) : base(stage.Shape)
         {
@@ -83,12 +81,11 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _scope = scope;
             _body = new RequestBodyReader(GetAsyncCallback(OnBodyDemanded));
             _bodyStream = new RequestBodyStream(_body);
-            _onAppSend = GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend);
+            _channel = new AppChannel(GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend),
+                GetAsyncCallback<TaskCompletionSource>(OnAppComplete), GetAsyncCallback<TaskCompletionSource>(OnAppUpgrade),
+                GetAsyncCallback(() => CompleteStage()), _bodyStream);
             _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
-            _onAppComplete = GetAsyncCallback<TaskCompletionSource>(OnAppComplete);
-            _onAppUpgrade = GetAsyncCallback<TaskCompletionSource>(OnAppUpgrade);
             _onGoingAway = GetAsyncCallback(OnGoingAway);
-            _onAppAbort = GetAsyncCallback(() => CompleteStage());
             _continueOnCompletion = t => _onAppCompleted(t);
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
@@ -99,16 +96,16 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         public void OnPush()
         {
             var part = Grab(_stage._in);
-            switch (_phase)
+            switch (_status)
             {
-                case Phase.Idle:
+                case ExchangeStatus.Idle:
                     if (part is RequestStart start) StartExchange(start.Request);
                     else if (part is RequestRefused refused) RespondWithError(refused.Error.StatusCode(), refused.Error.ToString(), close: true);
                     break;
-                case Phase.Running:
+                case ExchangeStatus.AppRunning or ExchangeStatus.ResponseStarted:
                     Deliver(part);
                     break;
-                case Phase.DrainingBody:
+                case ExchangeStatus.DrainingBody:
                     Drain(part);
                     break;
             }
@@ -116,19 +113,19 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
         public void OnUpstreamFinish()
         {
-            switch (_phase)
+            switch (_status)
             {
-                case Phase.Idle:
-                    if (_outbox.Count == 0 && !_finalPushed) CompleteStage();
+                case ExchangeStatus.Idle:
+                    if (_outbox.Count == 0) CompleteStage();
                     else _close = true;
                     break;
-                case Phase.Running:
+                case ExchangeStatus.AppRunning or ExchangeStatus.ResponseStarted:
                     _close = true;
                     if (!_bodyComplete) _body.Fail(new HttpParseException(HttpParseError.UnexpectedEndOfMessage));
                     break;
                 default:
                     _close = true;
-                    if (_phase == Phase.DrainingBody) CompleteStage();
+                    if (_status == ExchangeStatus.DrainingBody) CompleteStage();
                     break;
             }
         }
@@ -145,20 +142,22 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
                 PushPart(next.Part, next.Ack);
                 return;
             }
-            if (_finalPushed) AfterResponse();
+            if (_status == ExchangeStatus.FinalPushed) AfterResponse();
         }
+
+        /// <summary>Whether the response is under way: the app has the request and the final part has not been queued.</summary>
+        private bool Responding => _status is ExchangeStatus.AppRunning or ExchangeStatus.ResponseStarted;
 
         public void OnDownstreamFinish(Exception cause) => CompleteStage();
 
         public override void PostStop()
         {
-            _stopped = true;
+            var closed = new IOException("The connection was closed.");
+            _channel.Stop(closed);
             _goingAway.Dispose();
             if (_appRunning) _aborted.Cancel();
-            var closed = new IOException("The connection was closed.");
             _body.Fail(closed);
             _ack?.TrySetException(closed);
-            _sendInFlight?.TrySetException(closed);
             foreach (var (_, pending) in _outbox) pending?.TrySetException(closed);
             // The connection went before the response did.
             if (_activity is not null) RequestTracing.Stop(_activity, 0);
@@ -166,7 +165,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             // A response that closes the connection: the writer took its final part and finished without asking for
             // more, so its buffer may still be on its way out. It goes back to the pool once the sink has sent it;
             // left to the collector, a new connection per request cost a fresh 16 KiB buffer each.
-            if (_finalPushed) _scope?.ReleaseAfterLastSend(_response.ReleaseBuffer);
+            if (_status == ExchangeStatus.FinalPushed) _scope?.ReleaseAfterLastSend(_response.ReleaseBuffer);
         }
 
         protected override void OnTimer(object timerKey)
@@ -185,13 +184,13 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void StartExchange(HttpRequest request)
         {
             _request = request;
-            _phase = Phase.Running;
+            _status = ExchangeStatus.AppRunning;
             var framing = request.Framing;
             _bodyComplete = framing.Body == BodyKind.None;
             _body.Reset(_bodyComplete);
             request.Body = _bodyComplete ? Stream.Null : _bodyStream;
-            _response.Reset(this);
-            _responseStarted = _continueSent = false;
+            _response.Reset(_channel);
+            _continueSent = false;
             _close = !framing.KeepAlive || _stage.State.IsDraining;
             if (!_aborted.TryReset()) _aborted = new CancellationTokenSource();
             _appRunning = true;
@@ -267,8 +266,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
         private void OnBodyDemanded()
         {
-            if (_phase != Phase.Running || _bodyComplete) return;
-            if (_request!.Framing.ExpectContinue && !_continueSent && !_responseStarted)
+            if (!Responding || _bodyComplete) return;
+            if (_request!.Framing.ExpectContinue && !_continueSent && _status == ExchangeStatus.AppRunning)
             {
                 _continueSent = true;
                 Emit(ResponseContinue.Instance, null);
@@ -277,25 +276,14 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }
 
-        Task IResponseChannel.SendAsync(HttpResponse response, ReadOnlyMemory<byte> data)
-        {
-            if (_stopped) return Task.FromException(new IOException("The connection was closed."));
-            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            response.MarkStarted();
-            _sendInFlight = ack;
-            _onAppSend((response, data, ack));
-            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
-            return ack.Task;
-        }
-
         private void OnAppSend((HttpResponse Response, ReadOnlyMemory<byte> Data, TaskCompletionSource Ack) send)
         {
-            if (_phase != Phase.Running)
+            if (!Responding)
             {
                 send.Ack.TrySetException(new IOException("The response is already complete."));
                 return;
             }
-            if (!_responseStarted)
+            if (_status == ExchangeStatus.AppRunning)
             {
                 if (!TryPrepareStart(send.Data, final: false, out var error))
                 {
@@ -310,35 +298,13 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             }
         }
 
-        Task IResponseChannel.CompleteAsync(HttpResponse response)
-        {
-            if (_stopped) return Task.FromException(new IOException("The connection was closed."));
-            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _onAppComplete(ack);
-            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
-            return ack.Task;
-        }
-
-        async Task<Stream> IResponseChannel.UpgradeAsync(HttpResponse response)
-        {
-            if (_stopped) throw new IOException("The connection was closed.");
-            var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            response.MarkStarted();
-            _sendInFlight = ack;
-            _onAppUpgrade(ack);
-            if (_stopped) ack.TrySetException(new IOException("The connection was closed."));
-            await ack.Task;
-            var channel = (IResponseChannel)this;
-            return new UpgradedStream(_bodyStream, data => channel.SendAsync(response, data), () => channel.CompleteAsync(response));
-        }
-
         /// <summary>
         /// The app switches protocols: the 101 head goes out, the connection will close when the new protocol ends, and
         /// from now on the parser passes the client's bytes through as the upgraded stream's input.
         /// </summary>
         private void OnAppUpgrade(TaskCompletionSource ack)
         {
-            if (_phase != Phase.Running || _responseStarted || !_request!.Framing.Upgradable)
+            if (_status != ExchangeStatus.AppRunning || !_request!.Framing.Upgradable)
             {
                 ack.TrySetException(new InvalidOperationException(_request?.Framing.Upgradable == true
                     ? "The response has already started; it cannot switch protocols."
@@ -367,7 +333,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         /// </summary>
         private void OnGoingAway()
         {
-            if (_phase != Phase.Running) return;
+            if (!Responding) return;
             Emit(new ResponseChunk(GoingAwayFrame, final: false), null);
             ScheduleOnce(GoingAwayTimer, TimeSpan.FromSeconds(1));
         }
@@ -375,17 +341,10 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         // FIN + close opcode, unmasked (server to client), payload: status 1001 and a reason.
         private static readonly byte[] GoingAwayFrame = [0x88, 22, 0x03, 0xE9, .. "server shutting down"u8];
 
-        void IResponseChannel.Abort()
-        {
-            // Flagged first: an app that aborts and returns at once must not have its return finish the response.
-            _abortRequested = true;
-            _onAppAbort();
-        }
-
         /// <summary>The app ended its response before returning: finish it now, as its return would.</summary>
         private void OnAppComplete(TaskCompletionSource ack)
         {
-            if (_phase != Phase.Running)
+            if (!Responding)
             {
                 ack.TrySetResult();
                 return;
@@ -399,17 +358,13 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         {
             _appRunning = false;
             _stage.State.RequestFinished();
-            if (_phase != Phase.Running)
+            if (!Responding)
             {
                 // The response ended early (CompleteAsync); the connection waited for the app to return.
-                if (_awaitingApp)
-                {
-                    _awaitingApp = false;
-                    AfterResponse();
-                }
+                if (_status == ExchangeStatus.AwaitingApp) ContinueAfterResponse();
                 return;
             }
-            if (_abortRequested)
+            if (_channel.AbortRequested)
             {
                 CompleteStage();
                 return;
@@ -423,7 +378,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         /// <summary>Pushes the end of a successful response; false with the reason if the app's response is unusable.</summary>
         private bool TryFinishResponse(TaskCompletionSource? ack, out Exception? failure)
         {
-            if (!_responseStarted)
+            if (_status == ExchangeStatus.AppRunning)
             {
                 // Headers that cannot be rendered count as the app's failure.
                 if (!TryPrepareStart(_response.Buffered, final: true, out failure)) return false;
@@ -444,12 +399,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         {
             if (failure is HttpParseException bad)
             {
-                if (_responseStarted) { FailStage(bad); return; }
+                if (_status >= ExchangeStatus.ResponseStarted) { FailStage(bad); return; }
                 RespondWithError(bad.StatusCode, bad.Reason.ToString(), close: true);
                 return;
             }
             Log.Error(failure, "Error handling request {0} {1}", _request!.Method, _request.Target);
-            if (_responseStarted) FailStage(failure);
+            if (_status >= ExchangeStatus.ResponseStarted) FailStage(failure);
             else RespondWithError(500, "The app failed; see the error log.", close: _close);
         }
 
@@ -460,37 +415,12 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             var response = _response;
             if (!HeadersAreValid(out error)) return false;
             int status = response.StatusCode;
-            bool noBodyStatus = status < 200 || status == 204 || status == 304;
-            bool head = request.Method == "HEAD";
-            long? declared = response.DeclaredContentLength ?? response.ParseDeclaredLength();
-            _start.ContentLength = -1;
-            if (noBodyStatus || head)
-            {
-                _start.Framing = ResponseFraming.NoBody;
-                // A HEAD answer's length is the GET body's; an app that wrote nothing told us nothing (Kestrel, too, sends none).
-                if (head && status != 204 && status >= 200) _start.ContentLength = declared ?? (final && response.BytesWritten > 0 ? response.BytesWritten : -1);
-                else if (status == 304 && declared is { } d304) _start.ContentLength = d304;
-                body = default;
-            }
-            else if (declared is { } length)
-            {
-                _start.Framing = ResponseFraming.ContentLength;
-                _start.ContentLength = length;
-            }
-            else if (final)
-            {
-                _start.Framing = ResponseFraming.ContentLength;
-                _start.ContentLength = body.Length;
-            }
-            else if (request.Version == HttpVersion.Http11)
-            {
-                _start.Framing = ResponseFraming.Chunked;
-            }
-            else
-            {
-                _start.Framing = ResponseFraming.UntilClose;
-                _close = true;
-            }
+            var choice = ResponseFramingRule.Decide(status, request.Method == "HEAD", response.DeclaredContentLength ?? response.ParseDeclaredLength(),
+                final, body.Length, response.BytesWritten, request.Version);
+            _start.Framing = choice.Framing;
+            _start.ContentLength = choice.ContentLength;
+            if (!choice.SendsBody) body = default;
+            if (choice.Closes) _close = true;
             FinishStart(status, response.ReasonPhrase, response.Headers, body, final);
             return true;
         }
@@ -525,7 +455,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.Final = final;
             _start.Close = _close;
             _start.KeepAliveHeader = !_close && request?.Version == HttpVersion.Http10;
-            _responseStarted = true;
+            _status = ExchangeStatus.ResponseStarted;
         }
 
         /// <summary>Whether the unread rest of the body is small enough to discard and keep the connection.</summary>
@@ -538,7 +468,6 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void RespondWithError(int status, string detail, bool close)
         {
             _close |= close;
-            _phase = Phase.Running;
             var text = System.Text.Encoding.UTF8.GetBytes($"{ReasonPhrases.For(status)}: {detail}\n");
             _start.Framing = _request?.Method == "HEAD" ? ResponseFraming.NoBody : ResponseFraming.ContentLength;
             _start.ContentLength = text.Length;
@@ -550,7 +479,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
         private void PushFinal(ResponsePart part, TaskCompletionSource? ack)
         {
-            _phase = Phase.FinalSent;
+            _status = ExchangeStatus.FinalQueued;
             // Only exchanges the app took part in: a request the parser refused has nothing to log but its error.
             if (_exchangeOpen && _stage.Options.Observer is { } observer)
             {
@@ -576,10 +505,10 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void PushPart(ResponsePart part, TaskCompletionSource? ack)
         {
             _ack = ack;
-            if (ack is not null && ReferenceEquals(ack, _sendInFlight)) _sendInFlight = null;
+            if (ack is not null) _channel.Taken(ack);
             Push(_stage._out, part);
             // The writer takes the final part on its next pull; only then may the response's buffer be reused.
-            if (IsFinal(part)) _finalPushed = true;
+            if (IsFinal(part)) _status = ExchangeStatus.FinalPushed;
         }
 
         private static bool IsFinal(ResponsePart part) => part is ResponseStart { Final: true } or ResponseChunk { Final: true };
@@ -587,20 +516,25 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         /// <summary>The final part has been taken by the writer: the response is on its way.</summary>
         private void AfterResponse()
         {
-            _finalPushed = false;
             // The writer has taken the final part and the socket has sent what came before: nothing refers to the
             // response's buffer any more.
             _response.ReleaseBuffer();
             if (_appRunning)
             {
                 // The app ended its response early and is still running: its next request must not overlap it.
-                _awaitingApp = true;
+                _status = ExchangeStatus.AwaitingApp;
                 return;
             }
+            ContinueAfterResponse();
+        }
+
+        /// <summary>The response is out and the app has returned: close, discard the rest of the body, or read the next request.</summary>
+        private void ContinueAfterResponse()
+        {
             if (_close) { CompleteStage(); return; }
             if (!_bodyComplete)
             {
-                _phase = Phase.DrainingBody;
+                _status = ExchangeStatus.DrainingBody;
                 _drained = 0;
                 if (IsClosed(_stage._in)) CompleteStage();
                 else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
@@ -611,7 +545,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
         private void NextRequest()
         {
-            _phase = Phase.Idle;
+            _status = ExchangeStatus.Idle;
             if (IsClosed(_stage._in)) CompleteStage();
             else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }
