@@ -20,8 +20,8 @@ using Serilog;
 namespace AkkaGunicorn.Arbiter;
 
 /// <summary>
-/// The one executable. As the Arbiter: <c>AkkaGunicorn [-c server.hocon] [flags] APP</c>. As a worker
-/// (started by the Arbiter, with its environment set): the same binary in worker mode.
+/// The one executable. As the Arbiter: <c>AkkaGunicorn [-c server.hocon] [flags] APP</c>. As a worker (started by the
+/// Arbiter, with its boot record): the same binary in worker mode, see <see cref="WorkerEntry"/>.
 /// </summary>
 public static class Program
 {
@@ -38,7 +38,7 @@ public static class Program
         {
             return args switch
             {
-                [ThisExecutable.WorkerArgument] => await RunWorkerAsync(),
+                [ThisExecutable.WorkerArgument] => await WorkerEntry.RunAsync(),
                 ["ctl", .. var rest] => await ControlClient.RunAsync(rest),
                 _ => await RunArbiterAsync(args),
             };
@@ -71,10 +71,10 @@ public static class Program
             Console.Write(SettingsLoader.ToHocon(settings));
             return 0;
         }
-        await using var statsd = Statsd(settings);
+        await using var statsd = ProcessLogging.OpenStatsd(settings.StatsdHost, settings.StatsdPrefix, settings.DogstatsdTags);
         try
         {
-            ConfigureLog(settings, statsd);
+            ProcessLogging.Configure(settings.Log, settings.Syslog, statsd);
         }
         catch (InvalidDataException e)
         {
@@ -109,7 +109,7 @@ public static class Program
         catch (AppLoadException e)
         {
             Console.Error.WriteLine($"Error: {e.Message}");
-            return commandLine.CheckConfig ? ConfigErrorExitCode : WorkerEnvironment.AppLoadErrorExitCode;
+            return commandLine.CheckConfig ? ConfigErrorExitCode : WorkerExit.AppLoadError;
         }
         if (commandLine.CheckConfig)
         {
@@ -133,7 +133,7 @@ public static class Program
         }
         using var ownedPidFile = pidFile;
         var hooks = new ArbiterHooks(serverHooks, new ArbiterInfo(Environment.ProcessId, settings.Workers,
-            (IReadOnlyList<string>)settings.Values["bind"], Generation: 1));
+            settings.BindTexts, Generation: 1));
         try
         {
             hooks.OnStarting();
@@ -194,10 +194,9 @@ public static class Program
         var settings = SettingsLoader.Load(commandLine.ConfigPath, commandLine.Overrides);
         var app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
         hooks.Replace(AppLoader.Open(app, collectible: true).CreateHooks());
-        var binds = (IReadOnlyList<string>)running.Values["bind"];
-        if (!((IReadOnlyList<string>)settings.Values["bind"]).SequenceEqual(binds))
-            Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart",
-                settings.Values["bind"], binds);
+        var binds = running.BindTexts;
+        if (!settings.BindTexts.SequenceEqual(binds))
+            Log.Warning("bind changed to {New}; the listening sockets stay {Old} until a restart", settings.BindTexts, binds);
         var values = new Dictionary<string, object>(settings.Values) { ["bind"] = binds };
         // A certificate that cannot serve refuses the reload here, so the running workers keep the one they have.
         settings.LoadTls();
@@ -205,131 +204,8 @@ public static class Program
         return WithApp(settings with { Values = values }, app);
     }
 
-    private static StatsdClient? Statsd(ServerSettings settings) =>
-        settings.StatsdHost is { } host && StatsdTarget.TryParse(host, out var target)
-            ? new StatsdClient(target, settings.StatsdPrefix, settings.DogstatsdTags)
-            : null;
-
-    private static void ConfigureLog(ServerSettings settings, StatsdClient? statsd)
-    {
-        var extra = new List<Serilog.Core.ILogEventSink>();
-        if (statsd is not null) extra.Add(new LogMetricsSink(statsd));
-        if (settings.OpenSyslog() is { } syslog) extra.Add(syslog);
-        ServerLog.Configure(settings.LogLevel, settings.ErrorLog, settings.LogJson, settings.CaptureOutput, extra,
-            settings.LogConfigJson, settings.LogConfigTree);
-    }
-
     private static ServerSettings WithApp(ServerSettings settings, AppSpec app) => settings with
     {
         Values = new Dictionary<string, object>(settings.Values) { ["app"] = app.ToString() },
     };
-
-    private static async Task<int> RunWorkerAsync()
-    {
-        // First of all, before anything of the app's can run: take the secrets out of the boot channel and close it.
-        WorkerSecrets secrets;
-        try
-        {
-            secrets = WorkerSecrets.Read(int.Parse(Environment.GetEnvironmentVariable(WorkerSecrets.DescriptorVariable) ?? ""));
-        }
-        catch (Exception e) when (e is FormatException or IOException or System.Runtime.Serialization.SerializationException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"Error: this process was not started by an Arbiter (no boot channel: {e.Message})");
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        ServerSettings settings;
-        try
-        {
-            settings = SettingsLoader.FromHocon(Environment.GetEnvironmentVariable(WorkerEnvironment.Config) ?? "");
-        }
-        catch (ConfigException e)
-        {
-            Console.Error.WriteLine($"Error: worker configuration: {e.Message}");
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        await using var statsd = Statsd(settings);
-        try
-        {
-            ConfigureLog(settings, statsd);
-        }
-        catch (InvalidDataException e)
-        {
-            Console.Error.WriteLine($"Error: {settings.DescribeLogConfig()}: {e.Message}");
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"Error: errorlog: {e.Message}");
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        ProcessSetup.Name(settings.ProcName);
-        Workers.Tls.ServerTls? tls;
-        try
-        {
-            // Before dropping privileges: a private key only the Arbiter's user may read is the usual setup.
-            tls = settings.LoadTls();
-        }
-        catch (ConfigException e)
-        {
-            Log.Error("Cannot serve TLS: {Error}", e.Message);
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        if (Environment.GetEnvironmentVariable(WorkerEnvironment.Identity) is { Length: > 0 } identity)
-        {
-            // Before the app is loaded: nothing of the app's runs with the Arbiter's privileges.
-            try
-            {
-                var who = WorkerIdentity.Parse(identity);
-                Accounts.Become(who.Uid, who.Gid);
-            }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or FormatException)
-            {
-                Log.Error("Cannot run as {Identity}: {Error}", identity, e.Message);
-                return WorkerEnvironment.BootErrorExitCode;
-            }
-        }
-        AppSpec app;
-        try
-        {
-            app = AppSpec.Parse(settings.App, Environment.CurrentDirectory);
-        }
-        catch (AppLoadException e)
-        {
-            Log.Error("{Message}", e.Message);
-            return WorkerEnvironment.AppLoadErrorExitCode;
-        }
-        var listeners = InheritedListener.Parse(Environment.GetEnvironmentVariable(InheritedListener.EnvironmentVariable) ?? "");
-        if (tls is null && listeners.FirstOrDefault(l => l.Tls) is { } secure)
-        {
-            Log.Error("Cannot serve {Url}: no certificate (certfile) is configured", secure.Url);
-            return WorkerEnvironment.BootErrorExitCode;
-        }
-        var options = new WorkerOptions
-        {
-            App = app,
-            Http = settings.Http,
-            Tls = tls,
-            WorkerConnections = settings.WorkerConnections,
-            ReusePort = settings.ReusePort,
-            AccessLog = settings.AccessLog,
-            AccessSyslog = settings.OpenAccessSyslog(),
-            AccessLogFormat = settings.AccessLogFormat,
-            Backlog = settings.Backlog,
-            MaxRequests = settings.MaxRequests > 0 ? settings.MaxRequests + Random.Shared.NextInt64(settings.MaxRequestsJitter + 1) : 0,
-            HeartbeatInterval = settings.HeartbeatInterval,
-            MaxSilence = settings.MaxHeartbeatSilence,
-            GracefulTimeout = settings.GracefulTimeout,
-            Listeners = listeners,
-            ArbiterPath = Environment.GetEnvironmentVariable(WorkerEnvironment.Arbiter) ?? "",
-            Secrets = secrets,
-            Generation = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Generation), out var g) ? g : 1,
-            LifelineDescriptor = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Lifeline), out var fd) ? fd : -1,
-            ArbiterPid = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.ArbiterPid), out var arbiterPid) ? arbiterPid : 0,
-            Age = int.TryParse(Environment.GetEnvironmentVariable(WorkerEnvironment.Age), out var age) ? age : 0,
-            BoardDescriptor = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.DescriptorVariable), out var board) ? board : null,
-            BoardEntry = int.TryParse(Environment.GetEnvironmentVariable(LoadBoard.EntryVariable), out var entry) ? entry : 0,
-        };
-        using var traces = RequestTraceExport.Start(settings.OtlpEndpoint, settings.ProcName);
-        return await WorkerHost.RunAsync(options, statsd);
-    }
 }

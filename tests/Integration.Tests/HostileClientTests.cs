@@ -50,14 +50,8 @@ public sealed class HostileClientTests(ITestOutputHelper output) : IDisposable
     /// <summary>The stats once <paramref name="done"/> holds for them (figures travel with heartbeats).</summary>
     private async Task<JsonObject> StatsWhenAsync(Func<JsonObject, bool> done)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var stats = (await Ctl.RunAsync(_socket, "show stats", output)).Answer["stats"]!.AsObject();
-            if (done(stats)) return stats;
-            Assert.True(DateTime.UtcNow < deadline, stats.ToJsonString());
-            await Task.Delay(200);
-        }
+        return await Eventually.UntilAsync(async () => (await Ctl.RunAsync(_socket, "show stats", output)).Answer["stats"]!.AsObject(),
+            done, stats => stats.ToJsonString());
     }
 
     private static async Task<List<HttpStatusCode>> OrdinaryRequestsAsync(int port, int count)
@@ -173,13 +167,8 @@ public sealed class HostileClientTests(ITestOutputHelper output) : IDisposable
             Assert.Contains("\"body_length\":52428800", await answer.Content.ReadAsStringAsync());
             peak = Math.Max(peak, ResidentMb(worker));
         }
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        long now;
-        while ((now = ResidentMb(worker)) > baseline + 64)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"worker RSS {now} MB, {baseline} MB before, {peak} MB at the peak");
-            await Task.Delay(200);
-        }
+        long now = await Eventually.UntilAsync(() => Task.FromResult(ResidentMb(worker)), rss => rss <= baseline + 64,
+            rss => $"worker RSS {rss} MB, {baseline} MB before, {peak} MB at the peak");
         output.WriteLine($"worker RSS: {baseline} MB before, {peak} MB at the peak, {now} MB after");
     }
 

@@ -16,14 +16,8 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<string[]> LinesAsync(string path, int count)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var lines = File.Exists(path) ? await File.ReadAllLinesAsync(path) : [];
-            if (lines.Length >= count) return lines;
-            Assert.True(DateTime.UtcNow < deadline, $"{path} has {lines.Length} of {count} lines");
-            await Task.Delay(20);
-        }
+        return await Eventually.UntilAsync(async () => File.Exists(path) ? await File.ReadAllLinesAsync(path) : [],
+            lines => lines.Length >= count, lines => $"{path} has {lines.Length} of {count} lines", interval: TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]
@@ -120,13 +114,8 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<Match> WaitInFileAsync(string path, Regex pattern)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (File.Exists(path) && pattern.Match(await File.ReadAllTextAsync(path)) is { Success: true } match) return match;
-            Assert.True(DateTime.UtcNow < deadline, $"/{pattern}/ did not appear in {path}");
-            await Task.Delay(20);
-        }
+        return await Eventually.UntilAsync(async () => pattern.Match(File.Exists(path) ? await File.ReadAllTextAsync(path) : ""),
+            match => match.Success, _ => $"/{pattern}/ did not appear in {path}", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
     }
 
     private static int RunCurl(params string[] args)
@@ -145,14 +134,9 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
     private static async Task<string[]> RolledLinesOfBothAsync(ServerProcess server, string rolled)
     {
         int worker = server.WorkerPids.Single();
-        var lines = await LinesAsync(rolled, 1);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!lines.Any(l => l.StartsWith($"INF [{worker}] ")))
-        {
-            Assert.True(DateTime.UtcNow < deadline, string.Join("\n", lines));
-            await Task.Delay(50);
-            lines = await File.ReadAllLinesAsync(rolled);
-        }
+        await LinesAsync(rolled, 1);
+        var lines = await Eventually.UntilAsync(() => File.ReadAllLinesAsync(rolled), all => all.Any(l => l.StartsWith($"INF [{worker}] ")),
+            all => string.Join("\n", all), interval: TimeSpan.FromMilliseconds(50));
         Assert.Contains(lines, l => l.StartsWith($"INF [{server.Pid}] Booting worker with pid: {worker}"));
         return lines;
     }

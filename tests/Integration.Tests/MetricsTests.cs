@@ -65,12 +65,8 @@ public sealed class MetricsTests(ITestOutputHelper output) : IDisposable
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             await http.GetStringAsync($"http://127.0.0.1:{quiet.Port}/?to=file");
             // The access log sends to syslog before it writes the file: once the line is in the file, a datagram would have gone.
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!(File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains("GET /?to=file")))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the access line never reached the file");
-                await Task.Delay(20);
-            }
+            await Eventually.UntilAsync(async () => File.Exists(log) && (await File.ReadAllTextAsync(log)).Contains("GET /?to=file"),
+                "the access line never reached the file", interval: TimeSpan.FromMilliseconds(20));
             Posix.Kill(worker, Posix.SIGUSR1);
             await ReceiveUntil(m => m.Any(x => x.StartsWith($"<14>akkagunicorn.quiet.error: [{worker}] [INFO] Reopened log files")));
             Assert.DoesNotContain(_metrics, m => m.Contains(".access:"));

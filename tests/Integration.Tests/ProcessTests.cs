@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -250,15 +249,8 @@ public sealed class ProcessTests(ITestOutputHelper output)
     }
 
     /// <summary>Waits for a condition that load makes true, with a deadline so a broken server fails the test instead of hanging it.</summary>
-    private static async Task Eventually(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 60 s");
-            await Task.Delay(10);
-        }
-    }
+    private static Task Eventually(Func<bool> condition) =>
+        Testing.Eventually.UntilAsync(condition, "condition not met within 60 s", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10));
 
 
     private static async Task<string> Run(string file, params string[] args)

@@ -58,15 +58,9 @@ public sealed class PrometheusTests(ITestOutputHelper output)
         Assert.Equal(System.Net.HttpStatusCode.InternalServerError, (await http.GetAsync($"http://127.0.0.1:{server.Port}/hook-fails")).StatusCode);
 
         // Heartbeats carry the figures to the Arbiter: scrape until all 41 requests are in.
-        JsonNode families;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            families = await ScrapeAsync(http, metricsPort);
-            if (families["akkagunicorn_requests"] is not null && Sample(families, "akkagunicorn_requests", "akkagunicorn_requests_total") >= 41) break;
-            Assert.True(DateTime.UtcNow < deadline, $"the endpoint never counted 41 requests: {families.ToJsonString()}");
-            await Task.Delay(200);
-        }
+        var families = await Eventually.UntilAsync(() => ScrapeAsync(http, metricsPort),
+            f => f["akkagunicorn_requests"] is not null && Sample(f, "akkagunicorn_requests", "akkagunicorn_requests_total") >= 41,
+            f => $"the endpoint never counted 41 requests: {f.ToJsonString()}");
         output.WriteLine(families.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         await server.WaitForLineAsync(server.WorkerExitedRegex());
 

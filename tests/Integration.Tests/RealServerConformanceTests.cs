@@ -1,5 +1,3 @@
-using AkkaGunicorn.Http.Tests.Conformance;
-using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;

@@ -119,9 +119,9 @@ public static class ArbiterHost
     {
         Timeout = settings.Timeout,
         MaxWorkers = settings.MaxWorkers,
-        MaxWorkerMemory = settings.MaxWorkerMemory,
         Strategy = Enum.Parse<ReloadStrategy>(settings.ReloadStrategy, ignoreCase: true),
         Configuration = SettingsLoader.ToHocon(settings),
+        Settings = settings.ForWorkers(),
         Runtime = WorkerRuntime.For(settings),
     };
 }

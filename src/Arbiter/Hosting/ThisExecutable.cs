@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using AkkaGunicorn.Arbiter.Native;
-using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Boot;
 using Microsoft.Win32.SafeHandles;
 
 namespace AkkaGunicorn.Arbiter.Hosting;
@@ -63,25 +63,45 @@ public static class ThisExecutable
     }
 
     /// <summary>
-    /// Starts a worker whose boot channel holds <paramref name="secrets"/>: a pipe written and closed before the child
-    /// exists, whose read end only this child inherits.
+    /// Starts a worker whose boot channel holds <paramref name="boot"/>: a pipe whose read end only this child inherits,
+    /// written once the child exists and closed after the record.
     /// </summary>
-    public static Process StartWorker(ProcessStartInfo info, WorkerSecrets secrets)
+    public static Process StartWorker(ProcessStartInfo info, WorkerBoot boot)
     {
-        var bytes = secrets.ToBytes();
-        // A pipe holds at least a page even for a user past its pipe-buffer limit: the write must never wait for a reader.
-        if (bytes.Length > 4096) throw new InvalidOperationException($"A worker's secrets take {bytes.Length} bytes, more than a pipe is sure to hold.");
+        var bytes = boot.ToBytes();
+        Process process;
+        SafeFileHandle writer;
         lock (SpawnGate)
         {
             var (read, write) = Libc.Pipe();
-            using (var writer = new FileStream(new SafeFileHandle(write, ownsHandle: true), FileAccess.Write, bufferSize: 0))
-            {
-                writer.Write(bytes);
-            }
+            writer = new SafeFileHandle(write, ownsHandle: true);
             using var reader = new SafeFileHandle(read, ownsHandle: true);
             Libc.ClearCloseOnExec(read);
-            info.Environment[WorkerSecrets.DescriptorVariable] = read.ToString();
-            return Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
+            info.Environment[WorkerBoot.DescriptorVariable] = read.ToString();
+            try
+            {
+                process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
+            }
+            catch
+            {
+                writer.Dispose();
+                throw;
+            }
         }
+        // The record can be more than a pipe holds, so it is written while the child reads it, first thing it does.
+        var feeding = new Thread(() =>
+        {
+            using var stream = new FileStream(writer, FileAccess.Write, bufferSize: 0);
+            try
+            {
+                stream.Write(bytes);
+            }
+            catch (IOException)
+            {
+                // The child died before it read its record: its exit is reported as a failed boot.
+            }
+        }) { IsBackground = true, Name = "boot channel" };
+        feeding.Start();
+        return process;
     }
 }

@@ -1,6 +1,8 @@
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Workers.Boot;
+using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Tls;
 
@@ -9,11 +11,14 @@ namespace AkkaGunicorn.Arbiter.Settings;
 /// <summary>The validated, effective configuration: reference.conf ← config file ← AKKAGUNICORN_CMD_ARGS ← flags.</summary>
 public sealed record ServerSettings
 {
+    /// <summary>The <c>bind</c> addresses as written.</summary>
+    public IReadOnlyList<string> BindTexts => (IReadOnlyList<string>)Values["bind"];
+
     /// <summary>Raw values by key, after validation, for rendering back to HOCON.</summary>
     public required IReadOnlyDictionary<string, object> Values { get; init; }
 
     /// <summary>Listening addresses.</summary>
-    public IReadOnlyList<BindAddress> Binds => ((IReadOnlyList<string>)Values["bind"])
+    public IReadOnlyList<BindAddress> Binds => BindTexts
         .Select(BindAddress.Parse)
         .Select(b => b with { Tls = b.Tls ?? ServesTls })
         .ToList();
@@ -80,20 +85,12 @@ public sealed record ServerSettings
     public UnixFileMode? UnixSocketMode => (string)Values["unix_socket_mode"] is { Length: > 0 } mode ? (UnixFileMode)Convert.ToInt32(mode, 8) : null;
 
     /// <summary>
-    /// Opens the syslog sink the error log also goes to (<c>syslog</c>, <c>syslog_addr</c>, <c>syslog_facility</c>,
-    /// <c>syslog_prefix</c>, tagged as Gunicorn tags it: <c>akkagunicorn.PREFIX.error</c>), or returns null when off.
+    /// Where syslog datagrams go (<c>syslog</c>, <c>syslog_addr</c>, <c>syslog_facility</c>, <c>syslog_prefix</c>); access
+    /// lines go there too unless <c>disable_redirect_access_to_syslog</c>, as in Gunicorn. Null when off.
     /// </summary>
-    public SyslogSink? OpenSyslog() => OpenSyslogWriter("error") is { } writer ? new SyslogSink(writer) : null;
-
-    /// <summary>
-    /// Opens the syslog channel access log lines go to, tagged <c>akkagunicorn.PREFIX.access</c>: Gunicorn sends them
-    /// there whenever <c>syslog</c> is on, unless <c>disable_redirect_access_to_syslog</c>. Null when they do not go.
-    /// </summary>
-    public SyslogWriter? OpenAccessSyslog() => Bool("disable_redirect_access_to_syslog") ? null : OpenSyslogWriter("access");
-
-    private SyslogWriter? OpenSyslogWriter(string log) => Bool("syslog") && SyslogTarget.TryParse((string)Values["syslog_addr"], out var target)
-        ? new SyslogWriter(target!, SyslogTarget.Facilities[(string)Values["syslog_facility"]],
-            $"akkagunicorn.{((string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'))}.{log}")
+    public SyslogSettings? Syslog => Bool("syslog")
+        ? new SyslogSettings((string)Values["syslog_addr"], SyslogTarget.Facilities[(string)Values["syslog_facility"]],
+            (string)Values["syslog_prefix"] is { Length: > 0 } prefix ? prefix : ProcName.Replace(':', '.'), !Bool("disable_redirect_access_to_syslog"))
         : null;
 
     /// <summary>The OTLP/HTTP collector the server's metrics are pushed to (<c>otlp_endpoint</c>), or null for none.</summary>
@@ -180,30 +177,63 @@ public sealed record ServerSettings
     public string App => (string)Values["app"];
 
     /// <summary>The HTTP stages' options.</summary>
-    public HttpServerOptions Http => new()
+    public HttpServerOptions Http => HttpSettings.ToOptions();
+
+    /// <summary>The HTTP settings, typed.</summary>
+    public HttpSettings HttpSettings => new()
     {
-        Parser = new HttpParserOptions
-        {
-            LimitRequestLine = Int("limit_request_line"),
-            LimitRequestFields = Int("limit_request_fields"),
-            LimitRequestFieldSize = Int("limit_request_field_size"),
-            PermitObsoleteFolding = Bool("permit_obsolete_folding"),
-            PermitUnconventionalHttpMethod = Bool("permit_unconventional_http_method"),
-            CasefoldHttpMethod = Bool("casefold_http_method"),
-            StripHeaderSpaces = Bool("strip_header_spaces"),
-            HeaderMap = Enum.Parse<HeaderMapPolicy>((string)Values["header_map"], ignoreCase: true),
-            ForwarderHeaders = ((string)Values["forwarder_headers"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        },
+        LimitRequestLine = Int("limit_request_line"),
+        LimitRequestFields = Int("limit_request_fields"),
+        LimitRequestFieldSize = Int("limit_request_field_size"),
+        PermitObsoleteFolding = Bool("permit_obsolete_folding"),
+        PermitUnconventionalHttpMethod = Bool("permit_unconventional_http_method"),
+        CasefoldHttpMethod = Bool("casefold_http_method"),
+        StripHeaderSpaces = Bool("strip_header_spaces"),
+        HeaderMap = Enum.Parse<HeaderMapPolicy>((string)Values["header_map"], ignoreCase: true),
+        ForwarderHeaders = ((string)Values["forwarder_headers"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         KeepAlive = TimeSpan.FromSeconds(Int("keepalive")),
         RequestHeaderTimeout = TimeSpan.FromSeconds(Int("request_header_timeout")),
         MinRequestBodyRate = Int("min_request_body_rate"),
         MinResponseRate = Int("min_response_rate"),
         DataRateGrace = TimeSpan.FromSeconds(Int("data_rate_grace")),
         ProxyProtocol = Bool("proxy_protocol"),
-        ProxyAllowIps = IpAllowList.Parse((string)Values["proxy_allow_ips"]),
-        ForwardedAllowIps = IpAllowList.Parse((string)Values["forwarded_allow_ips"]),
-        SecureSchemeHeaders = new Dictionary<string, string>((IReadOnlyDictionary<string, string>)Values["secure_scheme_headers"], StringComparer.OrdinalIgnoreCase),
-        RootPath = MountPoint.Normalize((string)Values["root_path"]),
+        ProxyAllowIps = (string)Values["proxy_allow_ips"],
+        ForwardedAllowIps = (string)Values["forwarded_allow_ips"],
+        SecureSchemeHeaders = (IReadOnlyDictionary<string, string>)Values["secure_scheme_headers"],
+        RootPath = (string)Values["root_path"],
+    };
+
+    /// <summary>The TLS settings as configured, or null when <c>certfile</c> is not set.</summary>
+    public TlsSettings? Tls => (string)Values["certfile"] is { Length: > 0 } certFile
+        ? new TlsSettings(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"), (string)Values["ssl_version"],
+            (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")), (IReadOnlyDictionary<string, string>)Values["sni_certfiles"])
+        : null;
+
+    /// <summary>How the processes log.</summary>
+    public LogSettings Log => new(LogLevel, ErrorLog, LogJson, CaptureOutput, LogConfigJson, LogConfigTree, DescribeLogConfig());
+
+    /// <summary>What the workers of this configuration are told, typed (their <see cref="WorkerBoot"/> carries it).</summary>
+    public WorkerSettings ForWorkers() => new()
+    {
+        App = App,
+        ProcName = ProcName,
+        Log = Log,
+        Syslog = Syslog,
+        StatsdHost = StatsdHost,
+        StatsdPrefix = StatsdPrefix,
+        DogstatsdTags = DogstatsdTags,
+        OtlpEndpoint = OtlpEndpoint,
+        Tls = Tls,
+        Http = HttpSettings,
+        WorkerConnections = WorkerConnections,
+        ReusePort = ReusePort,
+        Backlog = Backlog,
+        AccessLog = AccessLog,
+        AccessLogFormat = AccessLogFormat,
+        Recycle = new RecycleLimits(MaxRequests, MaxRequestsJitter, MaxWorkerMemory),
+        HeartbeatInterval = HeartbeatInterval,
+        MaxSilence = MaxHeartbeatSilence,
+        GracefulTimeout = GracefulTimeout,
     };
 
     /// <summary>
@@ -212,13 +242,9 @@ public sealed record ServerSettings
     /// </summary>
     public ServerTls? LoadTls()
     {
-        var certFile = (string)Values["certfile"];
-        if (certFile.Length == 0) return null;
         try
         {
-            return ServerTls.Load(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"),
-                (string)Values["ssl_version"], (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")),
-                (IReadOnlyDictionary<string, string>)Values["sni_certfiles"]);
+            return Tls?.Load();
         }
         catch (TlsConfigurationException e)
         {

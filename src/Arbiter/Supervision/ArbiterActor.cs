@@ -95,7 +95,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
         Receive<WorkerBootFailed>(m => _pool.IsBootingNew(m.Slot), m =>
         {
             Exited(m.Slot, m.Pid, crashed: true);
-            Abandon(m.ExitCode == WorkerEnvironment.AppLoadErrorExitCode
+            Abandon(m.ExitCode == WorkerExit.AppLoadError
                 ? $"the app failed to load in worker (pid:{m.Pid})"
                 : $"worker (pid:{m.Pid}) failed to boot");
             Apply(_pool.Reconcile());
@@ -130,7 +130,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             // Outside a reload, a worker that cannot boot (the app does not load) will not boot on a retry either.
             Exited(m.Slot, m.Pid, crashed: true);
             if (_pool[m.Slot] is { Phase: SlotPhase.Abandoned }) return;
-            bool appLoad = m.ExitCode == WorkerEnvironment.AppLoadErrorExitCode;
+            bool appLoad = m.ExitCode == WorkerExit.AppLoadError;
             Log.Error(appLoad ? "App failed to load in worker (pid:{Pid}); shutting down" : "Worker (pid:{Pid}) failed to boot; shutting down", m.Pid);
             BeginStop(graceful: false, "a worker could not boot", m.ExitCode);
         });

@@ -2,7 +2,7 @@ using AkkaGunicorn.Arbiter.Pool;
 using System.Diagnostics;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;
-using AkkaGunicorn.Workers.Balance;
+using AkkaGunicorn.Workers.Boot;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
@@ -11,8 +11,8 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 
 /// <summary>
 /// Starts workers as the same binary in worker mode. They inherit the listening sockets and the lifeline pipe's read
-/// end as descriptors, get their secrets (a token of their own and the run's credentials) through a boot channel of
-/// their own, and learn everything else from their environment.
+/// end as descriptors, and learn everything else (their secrets, where the Arbiter is, their typed settings) from the
+/// <see cref="WorkerBoot"/> record in a boot channel of their own.
 /// </summary>
 public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, string arbiterPath, RunCredentials credentials,
     int lifelineDescriptor, LoadBoardFile board, WorkerIdentity? identity) : IWorkerLauncher
@@ -32,18 +32,22 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         // took about 30 s to reach its speed (half of it at under half speed). Counting at once gets there in about
         // 3 s. An operator's own setting in the Arbiter's environment wins.
         info.Environment.TryAdd("DOTNET_TC_CallCountingDelayMs", "0");
-        info.Environment[WorkerEnvironment.Arbiter] = arbiterPath;
-        info.Environment[WorkerEnvironment.Generation] = plan.Generation.ToString();
-        info.Environment[WorkerEnvironment.Lifeline] = lifelineDescriptor.ToString();
-        info.Environment[WorkerEnvironment.Config] = plan.Configuration;
-        info.Environment[InheritedListener.EnvironmentVariable] = InheritedListener.Format(listeners);
-        info.Environment[LoadBoard.DescriptorVariable] = board.Descriptor.ToString();
-        if (identity is not null) info.Environment[WorkerEnvironment.Identity] = identity.ToString();
-        info.Environment[LoadBoard.EntryVariable] = slot.Entry.ToString();
-        info.Environment[WorkerEnvironment.ArbiterPid] = Environment.ProcessId.ToString();
-        info.Environment[WorkerEnvironment.Age] = slot.Number.ToString();
         var token = WorkerSecrets.NewToken();
-        var process = ThisExecutable.StartWorker(info, new WorkerSecrets(token, _credentials));
+        var boot = new WorkerBoot
+        {
+            Secrets = new WorkerSecrets(token, _credentials),
+            ArbiterPath = arbiterPath,
+            ArbiterPid = Environment.ProcessId,
+            Generation = plan.Generation,
+            Slot = slot.Number,
+            LifelineDescriptor = lifelineDescriptor,
+            BoardDescriptor = board.Descriptor,
+            BoardEntry = slot.Entry,
+            Identity = identity?.ToString(),
+            Listeners = listeners,
+            Settings = plan.Settings ?? throw new InvalidOperationException("a worker plan without settings cannot start processes"),
+        };
+        var process = ThisExecutable.StartWorker(info, boot);
         var handle = new Handle(process, token);
         // A dead worker's entry must not hold its siblings back, nor confuse the next worker given it.
         handle.Exited.ContinueWith(_ => board.Board.Clear(slot.Entry), TaskScheduler.Default);

@@ -27,14 +27,14 @@ public sealed record WorkerPlan(int Workers, TimeSpan GracefulTimeout)
     /// <summary>How long a worker may go without a heartbeat before it is aborted; zero disables the check.</summary>
     public TimeSpan Timeout { get; init; }
 
-    /// <summary>Resident memory (bytes) beyond which a worker is recycled; zero means no limit.</summary>
-    public long MaxWorkerMemory { get; init; }
-
     /// <summary>How the next reload replaces these workers.</summary>
     public ReloadStrategy Strategy { get; init; } = ReloadStrategy.Generation;
 
-    /// <summary>The configuration (HOCON) the workers are started with.</summary>
+    /// <summary>The configuration as HOCON, for <c>show config</c>.</summary>
     public string Configuration { get; init; } = "";
+
+    /// <summary>The typed settings the workers are started with (in their boot record); null only in tests with fake processes.</summary>
+    public Workers.Boot.WorkerSettings? Settings { get; init; }
 
     /// <summary>How the worker processes' .NET runtime is set up (the app's runtimeconfig, environment variables).</summary>
     public Hosting.WorkerRuntime Runtime { get; init; } = Hosting.WorkerRuntime.Default;

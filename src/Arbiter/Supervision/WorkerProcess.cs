@@ -27,7 +27,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     private IWorkerHandle? _process;
     private IActorRef? _worker;
     private readonly TimeSpan _timeout;
-    private bool _exited, _retiring, _timedOut, _recycling;
+    private bool _exited, _retiring, _timedOut;
     private DateTime _lastHeard;
     private long _served;
     private DateTime _started;
@@ -56,7 +56,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<Register>(m => !Authentic(m, m.Token), m => Sender.Tell(new Rejected(m.Token, "unknown worker")));
         Receive<Heartbeat>(m => !Authentic(m, m.Token), _ => { });
         Receive<Drained>(m => !Authentic(m, m.Token), _ => { });
-        Receive<QuotaReached>(m => !Authentic(m, m.Token), _ => { });
+        Receive<RecycleWanted>(m => !Authentic(m, m.Token), _ => { });
         Receive<Register>(_ =>
         {
             _worker = Sender;
@@ -77,12 +77,6 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             _lastHeard = DateTime.UtcNow;
             _stats.Tell(new WorkerReported(_slotRef.Number, _plan.Generation, _started, _booted, m, _lastHeard));
             _served = m.Served;
-            if (_plan.MaxWorkerMemory > 0 && m.ResidentBytes > _plan.MaxWorkerMemory && !_recycling && !_retiring)
-            {
-                _recycling = true;
-                _arbiter.Tell(new RecycleWorker(_slotRef.Number,
-                    $"uses {m.ResidentBytes >> 20} MB, more than max_worker_memory ({_plan.MaxWorkerMemory >> 20} MB)"));
-            }
         });
         Receive<CheckLiveness>(_ =>
         {
@@ -96,13 +90,8 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         Receive<AbortGracePassed>(_ => _process!.Kill());
         Receive<Drained>(m => _served = m.Served);
         // The worker talks to this actor (the sender of Registered); what concerns the whole server goes up.
-        // A worker asks to be recycled once: its replacement is on the way.
-        Receive<QuotaReached>(m =>
-        {
-            if (_recycling || _retiring) return;
-            _recycling = true;
-            _arbiter.Tell(new RecycleWorker(_slotRef.Number, $"served {m.Served} requests (max_requests)"));
-        });
+        // The worker decides when it should be recycled; the pool starts its replacement first.
+        Receive<RecycleWanted>(m => _arbiter.Tell(new RecycleWorker(_slotRef.Number, m.Reason)));
         Receive<RetireWorker>(Retire);
         Receive<RetireDeadlinePassed>(_ =>
         {
@@ -165,7 +154,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
             Context.Stop(Self);
             return;
         }
-        if (_worker is null && m.ExitCode is WorkerEnvironment.BootErrorExitCode or WorkerEnvironment.AppLoadErrorExitCode)
+        if (_worker is null && m.ExitCode is WorkerExit.BootError or WorkerExit.AppLoadError)
         {
             _arbiter.Tell(new WorkerBootFailed(_slotRef.Number, pid, m.ExitCode));
             Context.Stop(Self);

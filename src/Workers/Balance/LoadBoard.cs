@@ -17,12 +17,6 @@ namespace AkkaGunicorn.Workers.Balance;
 /// </summary>
 public sealed unsafe class LoadBoard : IDisposable
 {
-    /// <summary>The environment variable giving a worker the board's inherited file descriptor.</summary>
-    public const string DescriptorVariable = "AKKAGUNICORN_BOARD_FD";
-
-    /// <summary>The environment variable giving a worker its entry.</summary>
-    public const string EntryVariable = "AKKAGUNICORN_BOARD_ENTRY";
-
     /// <summary>Entries: one per worker slot that exists at once (the workers setting allows up to 1024).</summary>
     public const int Entries = 2048;
 

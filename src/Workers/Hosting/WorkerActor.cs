@@ -38,6 +38,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private DateTime _drainDeadline, _lastHeartbeat;
     private (long, long, long, long) _lastReported = (-1, -1, -1, -1);
     private readonly MemoryTrim _trim = new();
+    private bool _replacementAsked;
     // How long WebSockets told the server is going away have to close before the worker exits regardless.
     private static readonly TimeSpan GoingAwayGrace = TimeSpan.FromSeconds(1.5);
 
@@ -70,7 +71,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
         _graph = new ConnectionGraph(app, options.Http, state);
-        _token = options.Secrets.Token;
+        _token = options.Boot.Secrets.Token;
         Registering();
     }
 
@@ -83,32 +84,32 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             if (DateTime.UtcNow > _registerDeadline)
             {
-                Log.Error("The Arbiter at {0} did not answer; exiting", _options.ArbiterPath);
-                _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
+                Log.Error("The Arbiter at {0} did not answer; exiting", _options.Boot.ArbiterPath);
+                _exit.TrySetResult(WorkerExit.BootError);
                 return;
             }
             // A plain reference by path, not an actor selection: the Arbiter accepts no selections from peers.
-            var arbiter = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(_options.ArbiterPath);
-            arbiter.Tell(new Register(_token, Environment.ProcessId, _options.Generation));
+            var arbiter = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(_options.Boot.ArbiterPath);
+            arbiter.Tell(new Register(_token, Environment.ProcessId, _options.Boot.Generation));
             Timers.StartSingleTimer(RegisterTimer, new RetryRegistration(), TimeSpan.FromSeconds(1));
         });
         Receive<Registered>(m => Mine(m.Token), _ =>
         {
             Timers.Cancel(RegisterTimer);
             _arbiter = Sender;
-            if (_options.MaxRequests > 0)
+            if (_options.Recycle.RequestQuota > 0)
             {
                 var self = Self;
-                _state.OnQuotaReached(_options.MaxRequests, () => self.Tell(new QuotaHit()));
+                _state.OnQuotaReached(_options.Recycle.RequestQuota, () => self.Tell(new QuotaHit()));
             }
             StartAccepting();
-            Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.HeartbeatInterval);
+            Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.Settings.HeartbeatInterval);
             Become(Serving);
         });
         Receive<Rejected>(m => Mine(m.Token), m =>
         {
             Log.Error("The Arbiter rejected this worker: {0}", m.Reason);
-            _exit.TrySetResult(WorkerEnvironment.BootErrorExitCode);
+            _exit.TrySetResult(WorkerExit.BootError);
         });
     }
 
@@ -118,7 +119,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<AcceptStreamFailed>(m =>
         {
             Log.Error(m.Cause, "The accept stream failed; exiting so that the Arbiter replaces this worker");
-            _exit.TrySetResult(WorkerEnvironment.AcceptFailedExitCode);
+            _exit.TrySetResult(WorkerExit.AcceptFailed);
         });
         Receive<SendHeartbeat>(_ =>
         {
@@ -133,13 +134,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
                 resident = trimmed;
             }
+            AskToBeReplaced(_options.Recycle.MemoryReason(resident));
             Report(resident, force: false);
         });
-        Receive<QuotaHit>(_ =>
-        {
-            Log.Information("Autorestarting worker after {Served} requests (max_requests)", _state.RequestsServed);
-            _arbiter!.Tell(new QuotaReached(_token, Environment.ProcessId, _state.RequestsServed));
-        });
+        Receive<QuotaHit>(_ => AskToBeReplaced(_options.Recycle.QuotaReason(_state.RequestsServed)));
         Receive<Drain>(m => Mine(m.Token), m =>
         {
             Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
@@ -148,7 +146,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
             // Count connections only once no accept can still bring one in.
             // A reuse_port socket is this worker's alone: what waits in its queue is nobody else's to serve.
-            _accepting.StopAsync(m.SweepBacklog || _options.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
+            _accepting.StopAsync(m.SweepBacklog || _options.Settings.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
         });
         Receive<AcceptingStopped>(_ =>
         {
@@ -178,6 +176,18 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
+    /// Asks the Arbiter, once, to replace this worker (it starts the replacement first, then drains this one), when
+    /// the recycling policy gave a reason.
+    /// </summary>
+    private void AskToBeReplaced(string? why)
+    {
+        if (why is null || _replacementAsked || _state.IsDraining) return;
+        _replacementAsked = true;
+        Log.Information("Autorestarting worker: {Why}", why);
+        _arbiter!.Tell(new RecycleWanted(_token, Environment.ProcessId, _state.RequestsServed, why));
+    }
+
+    /// <summary>
     /// Sends a heartbeat with the figures now; unless <paramref name="force"/>d, only when they changed or the worker has
     /// been silent for nearly MaxSilence (an idle worker has no news, and the Arbiter's timeout allows that).
     /// </summary>
@@ -186,7 +196,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         var phases = _state.ConnectionPhases();
         var expiries = _state.Expiries();
         var figures = (_state.RequestsServed, _state.InFlight, Fingerprint(phases), Fingerprint(expiries));
-        if (!force && figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.MaxSilence) return;
+        if (!force && figures == _lastReported && DateTime.UtcNow - _lastHeartbeat < _options.Settings.MaxSilence) return;
         _lastReported = figures;
         _lastHeartbeat = DateTime.UtcNow;
         _arbiter!.Tell(new Heartbeat(_token, Environment.ProcessId, figures.RequestsServed, figures.InFlight, _state.OpenConnections,
@@ -214,7 +224,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         var self = Self;
         for (int lane = 0; lane < lanes; lane++)
         {
-            var sources = _listeners.Zip(_options.Listeners, (socket, listener) =>
+            var sources = _listeners.Zip(_options.Boot.Listeners, (socket, listener) =>
             {
                 var tls = listener.Tls ? _options.Tls : null;
                 return Source.FromGraph(new ConnectionSource(socket, _accepting, s => Straggle(new AcceptedConnection(s, tls)), gate))
@@ -226,10 +236,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             var roster = new ConnectionRoster();
             state.Track(roster);
             // The limit is the worker's, over all hosts: one host full while another has room must not evict.
-            accepted.RunWith(new ConnectionHost(_graph, _options.WorkerConnections, roster, Opened, Closed, () => state.OpenConnections), _materializer)
+            accepted.RunWith(new ConnectionHost(_graph, _options.Settings.WorkerConnections, roster, Opened, Closed, () => state.OpenConnections), _materializer)
                 .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
         }
-        Log.Information("Serving on {0}", string.Join(", ", _options.Listeners.Select(l => l.Name)));
+        Log.Information("Serving on {0}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
     }
 
     private void Opened()

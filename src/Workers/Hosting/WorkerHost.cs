@@ -35,7 +35,7 @@ public static class WorkerHost
     /// <summary>Boots the worker, serves until told to stop or orphaned, and returns the exit code.</summary>
     public static async Task<int> RunAsync(WorkerOptions options, StatsdClient? statsd = null)
     {
-        Lifeline.Watch(options.LifelineDescriptor, () =>
+        Lifeline.Watch(options.Boot.LifelineDescriptor, () =>
         {
             Log.Warning("The Arbiter is gone; exiting");
             Log.CloseAndFlush();
@@ -43,7 +43,7 @@ public static class WorkerHost
         });
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
         // The actor system (remoting, TLS) takes as long to start as a small app does: start both at once.
-        using var credentials = RunCredentials.Import(options.Secrets.Credentials);
+        using var credentials = RunCredentials.Import(options.Boot.Secrets.Credentials);
         var starting = Task.Run(() => ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(AkkaConfig).And(PrivateRemoting.Tls(credentials))));
         var booted = false;
         try
@@ -60,36 +60,36 @@ public static class WorkerHost
     {
         Http.App.IHttpApp app;
         AspNetCoreHost? aspNet = null;
-        var info = new WorkerInfo(Environment.ProcessId, options.ArbiterPid, options.Generation, options.Age);
+        var info = new WorkerInfo(Environment.ProcessId, options.Boot.ArbiterPid, options.Boot.Generation, options.Boot.Slot);
         WorkerHooks hooks;
         try
         {
             var assembly = AppLoader.Open(options.App);
             hooks = new WorkerHooks(assembly.CreateHooks(), info);
-            if (!RunBootHook("post_fork", hooks.PostFork)) return WorkerEnvironment.BootErrorExitCode;
+            if (!RunBootHook("post_fork", hooks.PostFork)) return WorkerExit.BootError;
             if (assembly.Kind == AppKind.AspNetCore)
             {
                 aspNet = await AspNetCoreHost.StartAsync(new AspNetCoreHostOptions(options.App.AssemblyPath,
-                    options.Listeners.Select(l => l.ServerAddress).ToList()));
+                    options.Boot.Listeners.Select(l => l.ServerAddress).ToList()));
                 app = aspNet.App;
             }
             else
             {
                 app = assembly.CreateApp();
             }
-            if (!RunBootHook("post_worker_init", hooks.PostWorkerInit)) return WorkerEnvironment.BootErrorExitCode;
+            if (!RunBootHook("post_worker_init", hooks.PostWorkerInit)) return WorkerExit.BootError;
             if (hooks.Hooks is { } serverHooks) app = new HookedApp(app, serverHooks, info);
         }
         catch (AppLoadException e)
         {
             Log.Error("{Message}", e.Message);
-            return WorkerEnvironment.AppLoadErrorExitCode;
+            return WorkerExit.AppLoadError;
         }
         catch (AppHostException e)
         {
             // Gunicorn's rule: an app that is not one is a load error; an app that fails while starting, a boot error.
             Log.Error(e.InnerException, "{Message}", e.Message);
-            return e.Reason == AppHostError.ProgramFailed ? WorkerEnvironment.BootErrorExitCode : WorkerEnvironment.AppLoadErrorExitCode;
+            return e.Reason == AppHostError.ProgramFailed ? WorkerExit.BootError : WorkerExit.AppLoadError;
         }
         using var _ = hooks;
         hooks.HandleSignals();
@@ -97,28 +97,28 @@ public static class WorkerHost
         List<Socket> listeners;
         try
         {
-            listeners = options.Listeners.Select(l => options.ReusePort ? l.AdoptOrListenOwn(options.Backlog) : l.Adopt()).ToList();
+            listeners = options.Boot.Listeners.Select(l => options.Settings.ReusePort ? l.AdoptOrListenOwn(options.Settings.Backlog) : l.Adopt()).ToList();
         }
         catch (Exception e)
         {
             Log.Error(e, "Could not adopt the listening sockets");
-            return WorkerEnvironment.BootErrorExitCode;
+            return WorkerExit.BootError;
         }
 
         var system = await starting;
         booted();
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var materializer = system.Materializer();
-        using var board = options.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;
+        using var board = options.Boot.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;
         // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
         // With reuse_port the kernel balances, and a worker holding back would leave its own queue unserved.
-        var share = board is null || options.ReusePort ? null : new FairShare(board, options.BoardEntry, 3 * options.HeartbeatInterval);
+        var share = board is null || options.Settings.ReusePort ? null : new FairShare(board, options.Boot.BoardEntry, 3 * options.Settings.HeartbeatInterval);
         var state = new ServerState();
         var stats = new ExchangeStats();
         using var metrics = new ServerMetrics(state);
-        await using var accessLog = options.AccessLog is not null || options.AccessSyslog is not null
-            ? new AccessLog(new AccessLogFormat(options.AccessLogFormat),
-                options.AccessLog is { } target ? LineFile.Open(target, standardDescriptor: 1) : null, options.AccessSyslog)
+        await using var accessLog = options.Settings.AccessLog is not null || options.AccessSyslog is not null
+            ? new AccessLog(new AccessLogFormat(options.Settings.AccessLogFormat),
+                options.Settings.AccessLog is { } target ? LineFile.Open(target, standardDescriptor: 1) : null, options.AccessSyslog)
             : null;
         var observers = new List<IExchangeObserver> { stats, metrics };
         if (accessLog is not null) observers.Add(accessLog);
@@ -131,7 +131,7 @@ public static class WorkerHost
             // The app stopped its own host (StopApplication, a failed background service): drain, then let the host finish.
             aspNet.StopServing = async cancel =>
             {
-                worker.Tell(new Drain(options.Secrets.Token, "the app stopped its host", (long)options.GracefulTimeout.TotalMilliseconds));
+                worker.Tell(new Drain(options.Boot.Secrets.Token, "the app stopped its host", (long)options.Settings.GracefulTimeout.TotalMilliseconds));
                 await exit.Task.WaitAsync(cancel).ContinueWith(_ => { }, TaskScheduler.Default);
             };
         }
@@ -146,10 +146,10 @@ public static class WorkerHost
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            worker.Tell(new Drain(options.Secrets.Token, "received TERM", (long)options.GracefulTimeout.TotalMilliseconds));
+            worker.Tell(new Drain(options.Boot.Secrets.Token, "received TERM", (long)options.Settings.GracefulTimeout.TotalMilliseconds));
         });
         int code = await exit.Task;
-        if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.GracefulTimeout);
+        if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.Settings.GracefulTimeout);
         // Served connections may still linger on their way to closing: exiting would reset them, and their responses.
         await Task.WhenAll(system.Terminate(), Sockets.LingeringCloses.WhenNoneAsync()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         hooks.WorkerExit();

@@ -49,8 +49,12 @@ public sealed record Drain(string Token, string Reason, long TimeoutMs, bool Swe
 /// <param name="Served">Requests it served in its life.</param>
 public sealed record Drained(string Token, int Pid, long Served);
 
-/// <summary>Worker → Arbiter: this worker has served its max_requests quota and asks to be replaced.</summary>
+/// <summary>
+/// Worker → Arbiter: this worker asks to be replaced, by its recycling policy (its request quota served, its memory
+/// limit passed).
+/// </summary>
 /// <param name="Token">The worker's token.</param>
 /// <param name="Pid">The worker's process id.</param>
 /// <param name="Served">Requests served.</param>
-public sealed record QuotaReached(string Token, int Pid, long Served);
+/// <param name="Reason">Why, as the log says it.</param>
+public sealed record RecycleWanted(string Token, int Pid, long Served, string Reason);

@@ -25,7 +25,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
           "AkkaGunicorn.Workers.Protocol.Heartbeat, AkkaGunicorn.Workers" = akkagunicorn
           "AkkaGunicorn.Workers.Protocol.Drain, AkkaGunicorn.Workers" = akkagunicorn
           "AkkaGunicorn.Workers.Protocol.Drained, AkkaGunicorn.Workers" = akkagunicorn
-          "AkkaGunicorn.Workers.Protocol.QuotaReached, AkkaGunicorn.Workers" = akkagunicorn
+          "AkkaGunicorn.Workers.Protocol.RecycleWanted, AkkaGunicorn.Workers" = akkagunicorn
         }
         """;
 
@@ -41,7 +41,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         Heartbeat => "hb",
         Drain => "drain",
         Drained => "drained",
-        QuotaReached => "quota",
+        RecycleWanted => "recycle",
         _ => throw new ArgumentException($"Not a protocol message: {o.GetType()}"),
     };
 
@@ -65,7 +65,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                     break;
                 case Drain m: w.Write(m.Token); w.Write(m.Reason); w.Write(m.TimeoutMs); w.Write(m.SweepBacklog); break;
                 case Drained m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); break;
-                case QuotaReached m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); break;
+                case RecycleWanted m: w.Write(m.Token); w.Write(m.Pid); w.Write(m.Served); w.Write(m.Reason); break;
                 default: throw new ArgumentException($"Not a protocol message: {obj.GetType()}");
             }
         }
@@ -91,7 +91,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
                 r.ReadInt64Array(), r.ReadInt64Array(), r.ReadInt64Array(), r.ReadInt64Array()),
             "drain" => new Drain(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadBoolean()),
             "drained" => new Drained(r.ReadString(), r.ReadInt32(), r.ReadInt64()),
-            "quota" => new QuotaReached(r.ReadString(), r.ReadInt32(), r.ReadInt64()),
+            "recycle" => new RecycleWanted(r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadString()),
             _ => throw new SerializationException($"Unknown protocol manifest '{manifest}'."),
         };
     }

@@ -9,9 +9,6 @@ namespace AkkaGunicorn.Workers.Sockets;
 /// <param name="Tls">Whether its connections speak TLS.</param>
 public sealed record InheritedListener(int Descriptor, string Name, bool Tls = false)
 {
-    /// <summary>The environment variable that lists them, as <c>fd=name;fd+tls=name</c>.</summary>
-    public const string EnvironmentVariable = "AKKAGUNICORN_LISTEN_FDS";
-
     /// <summary>Where clients reach it: <c>http://</c> or <c>https://</c> and the address, or <c>unix:PATH</c>.</summary>
     public string Url => Name.StartsWith("unix:", StringComparison.Ordinal) ? Name : ServerAddress;
 
@@ -46,22 +43,4 @@ public sealed record InheritedListener(int Descriptor, string Name, bool Tls = f
             throw;
         }
     }
-
-    /// <summary>Formats a list for <see cref="EnvironmentVariable"/>.</summary>
-    public static string Format(IEnumerable<InheritedListener> listeners) =>
-        string.Join(';', listeners.Select(l => $"{l.Descriptor}{(l.Tls ? "+tls" : "")}={l.Name}"));
-
-    /// <summary>Parses <see cref="EnvironmentVariable"/>.</summary>
-    public static IReadOnlyList<InheritedListener> Parse(string text) =>
-        text.Split(';', StringSplitOptions.RemoveEmptyEntries)
-            .Select(entry =>
-            {
-                int eq = entry.IndexOf('=');
-                var descriptor = eq > 0 ? entry[..eq] : "";
-                bool tls = descriptor.EndsWith("+tls", StringComparison.Ordinal);
-                if (tls) descriptor = descriptor[..^4];
-                if (!int.TryParse(descriptor, out var fd)) throw new FormatException($"Bad listener entry '{entry}'.");
-                return new InheritedListener(fd, entry[(eq + 1)..], tls);
-            })
-            .ToList();
 }

@@ -220,13 +220,6 @@ public sealed class ClientDeadlineTests
         Assert.Equal(400, HttpResponseReader.ReadAll(await client.ReadToEndAsync()).Single().Status);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        Eventually.UntilAsync(condition, "condition not met within 30 s", interval: TimeSpan.FromMilliseconds(20));
 }

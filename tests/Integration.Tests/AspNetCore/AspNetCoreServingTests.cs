@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using AkkaGunicorn.Http.Tests.Support;
 using AkkaGunicorn.Integration.Tests.Support;
 using Xunit;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using AkkaGunicorn.Http.Tests.Support;
 using Xunit;
 
 namespace AkkaGunicorn.Integration.Tests.Support;
@@ -45,12 +44,8 @@ public sealed class SteadyLoad : IAsyncDisposable
     public async Task WaitForMoreSuccessesAsync(long more)
     {
         long target = Successes + more;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (Successes < target)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"only {Successes} of {target} requests succeeded within 60 s ({Failures} failed)");
-            await Task.Delay(10);
-        }
+        await Eventually.UntilAsync(() => Task.FromResult(Successes), done => done >= target,
+            done => $"only {done} of {target} requests succeeded within 60 s ({Failures} failed)", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(10));
     }
 
     /// <summary>

@@ -96,7 +96,7 @@ public sealed partial class TemplateParityTests(GeneratedApps apps, ITestOutputH
 
     private static async Task<List<string>> ChunksAsync(int port, string path)
     {
-        using var client = new AkkaGunicorn.Http.Tests.Support.RawClient(port);
+        using var client = new RawClient(port);
         await client.SendAsync($"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         using var stream = new System.Net.Sockets.NetworkStream(client.Socket);
         using var buffer = new MemoryStream();

@@ -1,6 +1,5 @@
-using AkkaGunicorn.Http.Tests.Conformance;
 
-namespace AkkaGunicorn.Http.Tests.Support;
+namespace AkkaGunicorn.Testing;
 
 /// <summary>Plays one conformance case over a fresh TCP connection and collects what comes back.</summary>
 public static class SocketExchange

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AkkaGunicorn.Http.Tests.Support;
+namespace AkkaGunicorn.Testing;
 
 /// <summary>A client that writes raw bytes and reads until the server closes (or a deadline passes).</summary>
 public sealed class RawClient : IDisposable

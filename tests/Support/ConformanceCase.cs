@@ -2,7 +2,7 @@ using System.Text.Json;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
 
-namespace AkkaGunicorn.Http.Tests.Conformance;
+namespace AkkaGunicorn.Testing;
 
 /// <summary>One request case from Gunicorn's test suite (../shared/conformance/gunicorn-requests).</summary>
 public sealed class ConformanceCase

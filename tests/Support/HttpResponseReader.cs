@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AkkaGunicorn.Http.Tests.Support;
+namespace AkkaGunicorn.Testing;
 
 /// <summary>A response as a test sees it.</summary>
 public sealed record ParsedResponse(int Status, List<KeyValuePair<string, string>> Headers, byte[] Body)

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using AkkaGunicorn.Http.Tests.Support;
 using Xunit;
 
-namespace AkkaGunicorn.Http.Tests.Conformance;
+namespace AkkaGunicorn.Testing;
 
 /// <summary>Checks what the server answered to a case against what Gunicorn's suite expects.</summary>
 public static class ConformanceAssert

@@ -1,0 +1,127 @@
+using System.IO.Pipes;
+using System.Runtime.Serialization;
+using AkkaGunicorn.Workers.Boot;
+using AkkaGunicorn.Workers.Hosting;
+using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Sockets;
+using Xunit;
+
+namespace AkkaGunicorn.Workers.Tests.Protocol;
+
+/// <summary>The boot channel's contents, read from a real pipe as a worker reads them.</summary>
+public sealed class WorkerBootTests
+{
+    private static int PipeHolding(byte[] bytes)
+    {
+        var server = new AnonymousPipeServerStream(PipeDirection.Out, System.IO.HandleInheritability.None);
+        var reader = server.ClientSafePipeHandle;
+        // More than a pipe holds waits for its reader: write on the side.
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                server.Write(bytes);
+            }
+            catch (IOException)
+            {
+                // The reader gave up first.
+            }
+            server.Dispose();
+        });
+        var fd = (int)reader.DangerousGetHandle();
+        reader.SetHandleAsInvalid();
+        return fd;
+    }
+
+    private static WorkerBoot Boot(byte[] credentials) => new()
+    {
+        Secrets = new WorkerSecrets(WorkerSecrets.NewToken(), credentials),
+        ArbiterPath = "akka.ssl.tcp://arbiter@127.0.0.1:40000/user/arbiter",
+        ArbiterPid = 4242,
+        Generation = 3,
+        Slot = 7,
+        LifelineDescriptor = 9,
+        BoardDescriptor = 10,
+        BoardEntry = 2,
+        Identity = "1000:1000",
+        Listeners = [new InheritedListener(3, "127.0.0.1:8000"), new InheritedListener(4, "[::1]:8443", Tls: true), new InheritedListener(5, "unix:/run/a=b.sock")],
+        Settings = new WorkerSettings
+        {
+            App = "app.dll",
+            ProcName = "shop",
+            Log = new LogSettings("info", "-", Json: true, CaptureOutput: false, ConfigJson: null,
+                new Dictionary<string, string> { ["MinimumLevel:Default"] = "Debug" }, "setting 'logging' = '{}'"),
+            Syslog = new SyslogSettings("udp://127.0.0.1:514", 19, "shop", Access: true),
+            OtlpEndpoint = new Uri("http://127.0.0.1:4318/"),
+            Tls = new TlsSettings("cert.pem", "key.pem", "", 0, "TLSv1_2", "", TimeSpan.FromSeconds(30),
+                new Dictionary<string, string> { ["a.example"] = "a.pem" }),
+            Http = new HttpSettings
+            {
+                LimitRequestLine = 4094,
+                HeaderMap = AkkaGunicorn.Http.Parsing.HeaderMapPolicy.Refuse,
+                ForwarderHeaders = ["SCRIPT_NAME"],
+                KeepAlive = TimeSpan.FromSeconds(2),
+                SecureSchemeHeaders = new Dictionary<string, string> { ["X-Forwarded-Proto"] = "https" },
+                ForwardedAllowIps = "127.0.0.1,::1",
+                RootPath = "/shop",
+            },
+            AccessLogFormat = "%(h)s",
+            Recycle = new RecycleLimits(1000, 50, 512L << 20),
+            GracefulTimeout = TimeSpan.FromSeconds(5),
+        },
+    };
+
+    [Fact]
+    public void A_worker_reads_its_whole_record_and_its_credentials_work()
+    {
+        using var run = RunCredentials.Create();
+        var boot = Boot(run.Export());
+        var read = WorkerBoot.Read(PipeHolding(boot.ToBytes()));
+        Assert.Equal(boot.Secrets.Token, read.Secrets.Token);
+        Assert.Equal((boot.ArbiterPath, 4242, 3, 7, 9, (int?)10, 2, "1000:1000"),
+            (read.ArbiterPath, read.ArbiterPid, read.Generation, read.Slot, read.LifelineDescriptor, read.BoardDescriptor, read.BoardEntry, read.Identity));
+        Assert.Equal(boot.Listeners, read.Listeners);
+        var settings = read.Settings;
+        Assert.Equal(boot.Settings.Log with { ConfigTree = settings.Log.ConfigTree }, settings.Log);
+        Assert.Equal("Debug", settings.Log.ConfigTree["MinimumLevel:Default"]);
+        Assert.Equal(boot.Settings.Syslog, settings.Syslog);
+        Assert.Equal(boot.Settings.Recycle, settings.Recycle);
+        Assert.Equal("a.pem", settings.Tls!.SniCertFiles["a.example"]);
+        var http = settings.Http.ToOptions();
+        Assert.Equal((4094, "/shop", TimeSpan.FromSeconds(2)), (http.Parser.LimitRequestLine, http.RootPath, http.KeepAlive));
+        Assert.Equal("https", http.SecureSchemeHeaders["x-forwarded-proto"]);
+        using var imported = RunCredentials.Import(read.Secrets.Credentials);
+        Assert.True(imported.Certificate.HasPrivateKey);
+        Assert.True(run.Admits(imported.Certificate));
+        using var other = RunCredentials.Create();
+        Assert.False(run.Admits(other.Certificate));
+        Assert.False(run.Admits(null));
+    }
+
+    [Fact]
+    public void A_record_larger_than_a_pipe_holds_arrives_whole()
+    {
+        var boot = Boot(new byte[200_000]);
+        Assert.Equal(200_000, WorkerBoot.Read(PipeHolding(boot.ToBytes())).Secrets.Credentials.Length);
+    }
+
+    [Fact]
+    public void Anything_else_in_the_channel_is_refused()
+    {
+        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding("not a worker's record"u8.ToArray())));
+        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding(new byte[2_000_000])));
+        var truncated = Boot(new byte[100]).ToBytes()[..50];
+        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding(truncated)));
+        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding([])));
+    }
+
+    [Fact]
+    public void Tokens_are_compared_whole()
+    {
+        var token = WorkerSecrets.NewToken();
+        Assert.Equal(32, token.Length);
+        Assert.True(WorkerSecrets.SameToken(token, token));
+        Assert.False(WorkerSecrets.SameToken(token[..^1], token));
+        Assert.False(WorkerSecrets.SameToken(WorkerSecrets.NewToken(), token));
+    }
+}
