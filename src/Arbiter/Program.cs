@@ -180,7 +180,7 @@ public static class Program
             hooks.Listening(listeners.Names);
             var control = controlPath is null ? null : new ControlEndpoint(controlPath, settings.ControlSocketMode, TakeOver: inherited?.Origin == SocketOrigin.Upgrade);
             int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control);
-            hooks.OnExit();
+            await hooks.OnExitAsync();
             return code;
         }
     }

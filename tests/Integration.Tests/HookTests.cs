@@ -12,10 +12,11 @@ public sealed class HookTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private Dictionary<string, string> Environment(string? failing = null)
+    private Dictionary<string, string> Environment(string? failing = null, string? blocking = null)
     {
         var environment = new Dictionary<string, string> { ["FRAGILE_HOOK_LOG"] = _dir };
         if (failing is not null) environment["FRAGILE_FAIL_HOOK"] = failing;
+        if (blocking is not null) environment["FRAGILE_BLOCK_HOOK"] = blocking;
         return environment;
     }
 
@@ -105,5 +106,28 @@ public sealed class HookTests(ITestOutputHelper output) : IDisposable
         server.Signal(Posix.SIGHUP);
         await server.WaitForLineAsync(new Regex(@"Reload \(received HUP\) refused by the on_reload hook"));
         Assert.DoesNotContain(server.Lines, l => l.Contains("Reloading"));
+    }
+
+    [Fact]
+    public async Task A_hook_that_blocks_holds_up_the_hooks_after_it_but_not_the_arbiter()
+    {
+        await using var server = await ServerProcess.StartServingAsync(["--workers", "2", Paths.Fragile], 2, output, Environment(blocking: "child_exit"));
+        int victim = server.WorkerPids[0], survivor = server.WorkerPids[1];
+        int booted = server.WorkerPids.Count;
+        Posix.Kill(victim, Posix.SIGKILL);
+        await Eventually.UntilAsync(() => Calls().Any(c => c.Line.StartsWith($"child_exit pid={server.Pid} child={victim}")), "child_exit never ran");
+        // child_exit is stuck: the Arbiter still answers a signal, and the surviving worker serves.
+        server.Signal(Posix.SIGTTIN);
+        await server.WaitForLineAsync(new Regex("Number of workers: 3"));
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.Equal($"pid {survivor}", (await http.GetStringAsync($"http://127.0.0.1:{server.Port}/hello")).Trim());
+        // The hooks after it wait their turn, as in Gunicorn's loop: no pre_fork, so no new worker, until it returns.
+        Assert.Equal(booted, server.WorkerPids.Count);
+        Assert.DoesNotContain(Calls().SkipWhile(c => !c.Line.StartsWith("child_exit")), c => c.Line.StartsWith("pre_fork"));
+        File.WriteAllText(Path.Combine(_dir, "release"), "");
+        await server.WaitForCountAsync(ServerProcess.ServingRegex(), 4);
+        var arbiter = CallsOf(server.Pid);
+        // Then the replacement's pre_fork and TTIN's hooks, in the order they were asked for.
+        Assert.Equal(["nworkers_changed", "pre_fork", "pre_fork"], arbiter.SkipWhile(h => h != "child_exit").Skip(1).Take(3).Order());
     }
 }

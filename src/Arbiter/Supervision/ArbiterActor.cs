@@ -21,7 +21,7 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// </list>
 /// Registrations are authenticated by the slot that owns the PID; heartbeats go to the <see cref="StatsActor"/>.
 /// </summary>
-public sealed class ArbiterActor : ReceiveActor, IWithTimers
+public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private static readonly Serilog.ILogger Log = Serilog.Log.ForContext<ArbiterActor>();
     private const int SIGUSR1 = 10, SIGKILL = 9;
@@ -33,6 +33,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
 
     private sealed record ShutdownDeadlinePassed;
 
@@ -327,18 +330,40 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers
             Sender.Tell(new ReloadAnswer(null, e.Message));
             return;
         }
-        if (!Hooks.OnReload())
+        // The on_reload hook decides; until it has, the rest waits (as Gunicorn's loop waits for it).
+        var replyTo = Sender;
+        Hooks.OnReload().PipeTo(Self, success: ok => new ReloadHookRan(plan, reason, ok, replyTo));
+        Become(AwaitingReloadHook);
+    }
+
+    /// <summary>Internal: the on_reload hook has run; <paramref name="Ok"/> is false when it threw.</summary>
+    private sealed record ReloadHookRan(WorkerPlan Plan, string Reason, bool Ok, IActorRef ReplyTo);
+
+    private void AwaitingReloadHook()
+    {
+        Receive<ReloadHookRan>(m =>
         {
-            Log.Error("Reload ({Reason}) refused by the on_reload hook, the running workers keep serving", reason);
-            Sender.Tell(new ReloadAnswer(null, "the on_reload hook failed"));
-            return;
-        }
+            Stash.UnstashAll();
+            if (m.Ok)
+            {
+                StartRollout(m.Plan, m.Reason, m.ReplyTo);
+                return;
+            }
+            Log.Error("Reload ({Reason}) refused by the on_reload hook, the running workers keep serving", m.Reason);
+            m.ReplyTo.Tell(new ReloadAnswer(null, "the on_reload hook failed"));
+            Become(Running);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void StartRollout(WorkerPlan plan, string reason, IActorRef replyTo)
+    {
         int old = _pool.Slots.Count(s => s.IsLive);
         _pool.BeginReload(plan);
         Log.Information("Reloading ({Reason}): generation {Generation}, {Workers} workers, {Strategy} strategy, replacing {Old}",
             reason, plan.Generation, plan.Workers, plan.Strategy.ToString().ToLowerInvariant(), old);
         _options.Notify("RELOADING=1");
-        Sender.Tell(new ReloadAnswer(plan.Generation, null));
+        replyTo.Tell(new ReloadAnswer(plan.Generation, null));
         Become(() => Reloading(queued: false));
         Apply(_pool.Reconcile());
     }

@@ -13,7 +13,7 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// and an unexpected exit into a <see cref="WorkerCrashedException"/> that its supervisor answers by
 /// starting a replacement (with back-off). When stopped for any reason, it makes sure its process is dead.
 /// </summary>
-public sealed class WorkerProcess : ReceiveActor, IWithTimers
+public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string RetireTimer = "retire", LivenessTimer = "liveness", AbortTimer = "abort";
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
@@ -36,6 +36,9 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
+
     /// <summary>Props for one worker slot's process.</summary>
     public static Props Props(SlotRef slot, WorkerPlan plan, IWorkerLauncher launcher, IActorRef arbiter, IActorRef stats,
         ArbiterHooks hooks) =>
@@ -51,7 +54,26 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
         _plan = plan;
         _launcher = launcher;
         _arbiter = arbiter;
+        Forking();
+    }
 
+    /// <summary>Internal: the pre_fork hook has run; the process may start.</summary>
+    private sealed record ForkAllowed;
+
+    /// <summary>Until pre_fork has run there is no process: whatever comes waits for it.</summary>
+    private void Forking()
+    {
+        Receive<ForkAllowed>(_ =>
+        {
+            Launch();
+            Become(Alive);
+            Stash.UnstashAll();
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Alive()
+    {
         // Every protocol message must carry this worker's token; a peer without it is logged and ignored.
         Receive<Register>(m => !Authentic(m, m.Token), m => Sender.Tell(new Rejected(m.Token, "unknown worker")));
         Receive<Heartbeat>(m => !Authentic(m, m.Token), _ => { });
@@ -106,9 +128,11 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc />
-    protected override void PreStart()
+    protected override void PreStart() =>
+        _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slotRef.Number)).PipeTo(Self, success: () => new ForkAllowed());
+
+    private void Launch()
     {
-        _hooks.PreFork(new WorkerInfo(0, Environment.ProcessId, _plan.Generation, _slotRef.Number));
         _process = _launcher.Launch(_plan, _slotRef);
         _started = DateTime.UtcNow;
         var self = Self;

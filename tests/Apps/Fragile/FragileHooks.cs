@@ -6,7 +6,8 @@ namespace Fragile;
 /// <summary>
 /// Server hooks for tests: each call appends "hook pid=… detail" to PID.log in the directory named by FRAGILE_HOOK_LOG
 /// (a file per process, so that processes never write over each other), and
-/// FRAGILE_FAIL_HOOK names one hook that throws instead. pre_request also throws for the path /hook-fails.
+/// FRAGILE_FAIL_HOOK names one hook that throws instead. FRAGILE_BLOCK_HOOK names one that, once recorded, waits until
+/// a file named "release" appears in that directory. pre_request also throws for the path /hook-fails.
 /// </summary>
 public sealed class FragileHooks : IServerHooks
 {
@@ -63,5 +64,8 @@ public sealed class FragileHooks : IServerHooks
         if (Environment.GetEnvironmentVariable("FRAGILE_FAIL_HOOK") == hook) throw new InvalidOperationException($"{hook} fails on purpose");
         if (Environment.GetEnvironmentVariable("FRAGILE_HOOK_LOG") is not { Length: > 0 } directory) return;
         lock (Gate) File.AppendAllText(Path.Combine(directory, $"{Environment.ProcessId}.log"), $"{hook} pid={Environment.ProcessId} {detail}\n");
+        if (Environment.GetEnvironmentVariable("FRAGILE_BLOCK_HOOK") != hook) return;
+        var release = Path.Combine(directory, "release");
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); !File.Exists(release) && DateTime.UtcNow < deadline;) Thread.Sleep(20);
     }
 }

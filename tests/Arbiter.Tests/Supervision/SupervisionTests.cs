@@ -182,40 +182,37 @@ public sealed class SupervisionTests : TestKit
     }
 
     [Fact]
-    public async Task Reports_with_another_workers_token_change_nothing()
+    public async Task Messages_with_another_workers_token_change_nothing()
     {
-        var plan = new WorkerPlan(2, TimeSpan.FromSeconds(5)) { MaxWorkerMemory = 100L << 20 };
-        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, _exit)));
+        var arbiter = StartArbiter(2);
         var victim = Boot(arbiter, await _launcher.NextAsync());
         var victimsProcess = LastSender;
         var forger = Boot(arbiter, await _launcher.NextAsync());
-        // The forger knows where the victim's reports go, but not its token: a memory report, a quota and a drained
-        // message in the victim's name recycle nothing; the victim's own report does.
+        // The forger knows where the victim's messages go, but not its token: a recycling request, a heartbeat and a
+        // drained message in the victim's name change nothing; the victim's own request does.
+        victimsProcess.Tell(new RecycleWanted(forger.Token, victim.Pid, 10, "forged"), TestActor);
         victimsProcess.Tell(Beat(forger.Token, victim.Pid, 150L << 20), TestActor);
-        victimsProcess.Tell(new QuotaReached(forger.Token, victim.Pid, 10), TestActor);
         victimsProcess.Tell(new Drained(forger.Token, victim.Pid, 10), TestActor);
         Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(300)));
-        victimsProcess.Tell(Beat(victim.Token, victim.Pid, 150L << 20), TestActor);
+        victimsProcess.Tell(new RecycleWanted(victim.Token, victim.Pid, 10, "served 10 requests (max_requests)"), TestActor);
         Assert.NotNull(await _launcher.TryNextAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
-    public async Task A_worker_over_max_worker_memory_is_replaced_first_and_then_drained()
+    public async Task A_worker_that_asks_to_be_recycled_is_replaced_first_and_then_drained_once()
     {
-        var plan = new WorkerPlan(1, TimeSpan.FromSeconds(5)) { MaxWorkerMemory = 100L << 20 };
-        var arbiter = Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(plan, _launcher, _exit)));
+        var arbiter = StartArbiter(1);
         var old = Boot(arbiter, await _launcher.NextAsync());
         var registered = LastSender;
-        // Under the limit: nothing happens.
-        registered.Tell(Beat(old.Token, old.Pid, 50L << 20), TestActor);
-        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
-        // Over it: a replacement starts, and only once it serves is the old worker told to drain.
-        registered.Tell(Beat(old.Token, old.Pid, 150L << 20), TestActor);
+        registered.Tell(new RecycleWanted(old.Token, old.Pid, 0, "uses 150 MB, more than max_worker_memory (100 MB)"), TestActor);
+        // Asked again (a second heartbeat over the limit): still one replacement.
+        registered.Tell(new RecycleWanted(old.Token, old.Pid, 0, "uses 151 MB, more than max_worker_memory (100 MB)"), TestActor);
         var replacement = await _launcher.NextAsync();
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         Boot(arbiter, replacement);
-        Assert.Contains("max_worker_memory", ExpectMsg<Drain>().Reason);
+        Assert.Equal("uses 150 MB, more than max_worker_memory (100 MB)", ExpectMsg<Drain>().Reason);
         Assert.False(old.Killed);
+        Assert.Null(await _launcher.TryNextAsync(TimeSpan.FromMilliseconds(200)));
     }
 
     private static Heartbeat Beat(string token, int pid, long resident) => new(token, pid, 0, 0, 0, resident, new long[6], new long[LatencyHistogramBuckets], new long[5], new long[4]);

@@ -20,7 +20,7 @@ public sealed class ProtocolSerializerTests : TestKit
         new Rejected("a1b2", "unknown worker"),
         new Drain("a1b2", "reload", 30_000, SweepBacklog: true),
         new Drained("a1b2", 42, 1_000_000),
-        new QuotaReached("a1b2", 42, 5000),
+        new RecycleWanted("a1b2", 42, 5000, "served 5000 requests (max_requests)"),
     ];
 
     [Theory]
