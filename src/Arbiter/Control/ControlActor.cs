@@ -13,17 +13,20 @@ namespace AkkaGunicorn.Arbiter.Control;
 public sealed class ControlActor : ReceiveActor
 {
     private readonly IActorRef _arbiter;
+    private readonly Action<Shutdown> _requestStop;
 
     /// <summary>A command to run; the answer goes to the sender.</summary>
     public sealed record Run(ControlCommand Command);
 
-    /// <summary>Props for the control actor.</summary>
-    public static Props Props(IActorRef arbiter) => Akka.Actor.Props.Create(() => new ControlActor(arbiter));
+    /// <summary>Props for the control actor; <paramref name="requestStop"/> starts the server's stop (null: tell the Arbiter).</summary>
+    public static Props Props(IActorRef arbiter, Action<Shutdown>? requestStop = null) =>
+        Akka.Actor.Props.Create(() => new ControlActor(arbiter, requestStop));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public ControlActor(IActorRef arbiter)
+    public ControlActor(IActorRef arbiter, Action<Shutdown>? requestStop)
     {
         _arbiter = arbiter;
+        _requestStop = requestStop ?? (stop => arbiter.Tell(stop));
         Receive<Run>(OnRun);
     }
 
@@ -41,7 +44,7 @@ public sealed class ControlActor : ReceiveActor
                 return;
             case ControlVerb.Shutdown:
                 Sender.Tell(Ok(new JsonObject { ["shutdown"] = command.Argument }));
-                _arbiter.Tell(new Shutdown(command.Argument == "graceful", "ctl shutdown"));
+                _requestStop(new Shutdown(command.Argument == "graceful", "ctl shutdown"));
                 return;
             default:
                 Context.ActorOf(CommandRun.Props(_arbiter, command, Sender));

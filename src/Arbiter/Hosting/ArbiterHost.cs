@@ -62,7 +62,7 @@ public static class ArbiterHost
         {
             akka.AddHocon(PrivateRemoting.Config, HoconAddMode.Prepend)
                 .AddSetup(PrivateRemoting.Tls(credentials))
-                .AddHocon("akka.log-dead-letters = off\nakka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
+                .AddHocon("akka.log-dead-letters = off\n" + ServerShutdown.Config, HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();
@@ -78,6 +78,7 @@ public static class ArbiterHost
                         Reload = () => PlanFor(reread()),
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,
+                        RequestStop = stop => ServerShutdown.Request(system, stop),
                         Hooks = hooks,
                         Fleet = fleet,
                         Listeners = listeners.Names,
@@ -91,22 +92,30 @@ public static class ArbiterHost
                     };
                     var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
                     registry.Register<ArbiterActor>(arbiter);
-                    registry.Register<ControlActor>(system.ActorOf(ControlActor.Props(arbiter), "control"));
+                    registry.Register<ControlActor>(system.ActorOf(ControlActor.Props(arbiter, stop => ServerShutdown.Request(system, stop)), "control"));
                 });
         });
         using var host = builder.Build();
         await host.StartAsync();
+        var actorSystem = host.Services.GetRequiredService<ActorSystem>();
         var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
-        using var signals = new SignalBridge(arbiterRef);
-        await using var control = controlEndpoint is { } endpoint
+        // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
+        var died = arbiterRef.WatchAsync();
+        var stopped = Task.WhenAny(exit.Task, died);
+        ControlServer? control = null;
+        // Before anything can ask for a stop: the phases must know what to do.
+        ServerShutdown.Register(actorSystem, arbiterRef, stopped, () => control?.DisposeAsync() ?? ValueTask.CompletedTask);
+        using var signals = new SignalBridge(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop));
+        control = controlEndpoint is { } endpoint
             ? ControlServer.Start(endpoint.Path, await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>(), endpoint.Mode, endpoint.TakeOver)
             : null;
+        await using var controlScope = control;
         using var watcher = settings.Reload
             ? new AppWatcher(Path.GetDirectoryName(AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath)!, settings.ReloadExtraFiles, arbiterRef)
             : null;
-        // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
-        var died = arbiterRef.WatchAsync();
-        await Task.WhenAny(exit.Task, died);
+        await stopped;
+        // However the Arbiter stopped, the rest of the phases run (a stop asked for already runs them; this joins it).
+        await CoordinatedShutdown.Get(actorSystem).Run(CoordinatedShutdown.UnknownReason.Instance);
         int code = exit.Task.IsCompleted ? exit.Task.Result : 70;
         await host.StopAsync();
         GC.KeepAlive(lifelineWrite);

@@ -26,14 +26,6 @@ public static class SettingsLoader
         return Validate(raw);
     }
 
-    /// <summary>Parses settings rendered by <see cref="ToHocon"/> (how a worker receives them).</summary>
-    public static ServerSettings FromHocon(string text)
-    {
-        var raw = ReadHocon(ReferenceText, "reference.conf");
-        foreach (var (key, value) in ReadHocon(text, "the Arbiter's configuration")) raw[key] = value;
-        return Validate(raw);
-    }
-
     /// <summary>Renders the effective settings as HOCON.</summary>
     public static string ToHocon(ServerSettings settings)
     {

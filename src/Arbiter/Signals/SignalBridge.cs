@@ -16,18 +16,18 @@ public sealed class SignalBridge : IDisposable
     private const PosixSignal SIGUSR1 = (PosixSignal)10, SIGUSR2 = (PosixSignal)12;
     private readonly List<PosixSignalRegistration> _registrations = [];
 
-    /// <summary>Registers the handlers.</summary>
-    public SignalBridge(IActorRef arbiter)
+    /// <summary>Registers the handlers; <paramref name="requestStop"/> starts the server's stop.</summary>
+    public SignalBridge(IActorRef arbiter, Action<Shutdown> requestStop)
     {
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            arbiter.Tell(new Shutdown(Graceful: true, "received TERM"));
+            requestStop(new Shutdown(Graceful: true, "received TERM"));
         }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
         {
             context.Cancel = true;
-            arbiter.Tell(new Shutdown(Graceful: false, "received INT"));
+            requestStop(new Shutdown(Graceful: false, "received INT"));
         }));
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTIN, context =>
         {
@@ -62,7 +62,7 @@ public sealed class SignalBridge : IDisposable
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context =>
         {
             context.Cancel = true;
-            arbiter.Tell(new Shutdown(Graceful: false, "received QUIT"));
+            requestStop(new Shutdown(Graceful: false, "received QUIT"));
         }));
     }
 

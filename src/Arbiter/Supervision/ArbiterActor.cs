@@ -135,7 +135,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             if (_pool[m.Slot] is { Phase: SlotPhase.Abandoned }) return;
             bool appLoad = m.ExitCode == WorkerExit.AppLoadError;
             Log.Error(appLoad ? "App failed to load in worker (pid:{Pid}); shutting down" : "Worker (pid:{Pid}) failed to boot; shutting down", m.Pid);
-            BeginStop(graceful: false, "a worker could not boot", m.ExitCode);
+            var stop = new Shutdown(Graceful: false, "a worker could not boot", m.ExitCode);
+            if (_options.RequestStop is { } request) request(stop);
+            else BeginStop(stop);
         });
         Receive<WorkerBooted>(m =>
         {
@@ -189,7 +191,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             Become(Running);
         });
         Receive<UpgradeBinary>(_ => OnUpgrade());
-        Receive<Shutdown>(m => BeginStop(m.Graceful, m.Reason, 0));
+        Receive<Shutdown>(BeginStop);
         Receive<StopSlotIfAlive>(m =>
         {
             if (_supervisors.TryGetValue(m.Slot, out var supervisor)) Context.Stop(supervisor);
@@ -430,8 +432,9 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         }
     }
 
-    private void BeginStop(bool graceful, string reason, int exitCode)
+    private void BeginStop(Shutdown stop)
     {
+        var (graceful, reason, exitCode) = (stop.Graceful, stop.Reason, stop.ExitCode);
         Log.Information("{Kind}: {Reason}", graceful ? "Graceful stop" : "Quick stop", reason);
         _options.Notify("STOPPING=1");
         Become(() => Stopping(exitCode));

@@ -44,6 +44,12 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, T
     /// <summary>The Prometheus endpoint's figures (<c>metrics_bind</c>), or null when there is none.</summary>
     public Observability.FleetMetrics? Fleet { get; init; }
 
+    /// <summary>
+    /// Asks for the server to stop (the host runs it as CoordinatedShutdown, whose first phase sends the Arbiter the
+    /// <see cref="Shutdown"/>); null to send it to the Arbiter at once.
+    /// </summary>
+    public Action<Shutdown>? RequestStop { get; init; }
+
     /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
     public Action<string> Notify { get; init; } = _ => { };
 }

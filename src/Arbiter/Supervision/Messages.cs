@@ -4,8 +4,8 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 
 // The Arbiter's own protocol, between the ArbiterActor and its WorkerProcess children.
 
-/// <summary>Command: stop the whole server, gracefully (TERM) or quickly (INT, QUIT).</summary>
-public sealed record Shutdown(bool Graceful, string Reason);
+/// <summary>Command: stop the whole server, gracefully (TERM) or quickly (INT, QUIT), then exit with <paramref name="ExitCode"/>.</summary>
+public sealed record Shutdown(bool Graceful, string Reason, int ExitCode = 0);
 
 /// <summary>
 /// Command: stop this worker; gracefully lets it finish in-flight requests within the timeout.
