@@ -112,6 +112,28 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(default, json.GetProperty("Timestamp").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task Akkas_log_events_keep_their_arguments_and_their_source()
+    {
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", "--log-json", Paths.Hello], output);
+        int port = int.Parse((await server.WaitForLineAsync(new Regex(@"""Url"":""http://127\.0\.0\.1:(\d+)"""))).Groups[1].Value);
+        await server.WaitForLineAsync(new Regex("Serving on"));
+        // A TLS handshake on the plain port: the parser stage logs it through Akka's stage log.
+        using (var client = new RawClient(port))
+        {
+            await client.SendAsync([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]);
+            Assert.StartsWith("HTTP/1.1 400", System.Text.Encoding.ASCII.GetString(await client.ReadToEndAsync()));
+        }
+        var line = await server.WaitForLineAsync(new Regex("TLS handshake on a plain HTTP port"));
+        var json = JsonDocument.Parse(server.Lines.First(l => l.Contains("TLS handshake on a plain HTTP port"))).RootElement;
+        var properties = json.GetProperty("Properties");
+        // The class that logged is the source (so per-source levels apply), and the client's address a property.
+        Assert.Equal("AkkaGunicorn.Http.Stages.RequestParserStage+Logic", properties.GetProperty("SourceContext").GetString());
+        Assert.StartsWith("127.0.0.1:", properties.GetProperty("0").GetString());
+        Assert.Equal("TLS handshake on a plain HTTP port from {0}: the client wants https; answered 400", json.GetProperty("MessageTemplate").GetString());
+        Assert.True(line.Success);
+    }
+
     private static async Task<Match> WaitInFileAsync(string path, Regex pattern)
     {
         return await Eventually.UntilAsync(async () => pattern.Match(File.Exists(path) ? await File.ReadAllTextAsync(path) : ""),

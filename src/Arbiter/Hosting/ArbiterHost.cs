@@ -62,7 +62,7 @@ public static class ArbiterHost
         {
             akka.AddHocon(PrivateRemoting.Config, HoconAddMode.Prepend)
                 .AddSetup(PrivateRemoting.Tls(credentials))
-                .AddHocon("akka.log-dead-letters = off\n" + ServerShutdown.Config, HoconAddMode.Prepend)
+                .AddHocon("akka.log-dead-letters = off\n" + ServerShutdown.Config + "\n" + SerilogAkkaLogger.LevelConfig(settings.LogLevel), HoconAddMode.Prepend)
                 .ConfigureLoggers(loggers =>
                 {
                     loggers.ClearLoggers();

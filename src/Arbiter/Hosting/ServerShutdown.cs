@@ -54,6 +54,11 @@ public static class ServerShutdown
             await closeControl();
             return Done.Instance;
         });
+        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quieten-akka", () =>
+        {
+            Workers.Logging.SerilogAkkaLogger.QuietenForShutdown(system);
+            return Task.FromResult(Done.Instance);
+        });
     }
 
     /// <summary>

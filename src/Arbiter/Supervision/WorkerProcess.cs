@@ -117,7 +117,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
         Receive<RetireWorker>(Retire);
         Receive<RetireDeadlinePassed>(_ =>
         {
-            Log.Warning("Worker (pid:{0}) did not stop in time; killing it", _process!.Pid);
+            Log.Warning("Worker (pid:{Pid}) did not stop in time; killing it", _process!.Pid);
             _process.Kill();
         });
         Receive<ProcessExited>(OnProcessExited);

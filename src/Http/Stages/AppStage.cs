@@ -43,6 +43,9 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private const string ProbeTimer = "probe";
         private const string GoingAwayTimer = "going-away";
         private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);

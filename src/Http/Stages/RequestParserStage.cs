@@ -46,6 +46,9 @@ public sealed class RequestParserStage(HttpServerOptions options, ServerState st
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private const string DeadlineTimer = "deadline";
         private readonly RequestParserStage _stage;
         private readonly ConnectionInfo _connection;

@@ -84,7 +84,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             if (DateTime.UtcNow > _registerDeadline)
             {
-                Log.Error("The Arbiter at {0} did not answer; exiting", _options.Boot.ArbiterPath);
+                Log.Error("The Arbiter at {Path} did not answer; exiting", _options.Boot.ArbiterPath);
                 _exit.TrySetResult(WorkerExit.BootError);
                 return;
             }
@@ -108,7 +108,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         });
         Receive<Rejected>(m => Mine(m.Token), m =>
         {
-            Log.Error("The Arbiter rejected this worker: {0}", m.Reason);
+            Log.Error("The Arbiter rejected this worker: {Reason}", m.Reason);
             _exit.TrySetResult(WorkerExit.BootError);
         });
     }
@@ -121,33 +121,29 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Log.Error(m.Cause, "The accept stream failed; exiting so that the Arbiter replaces this worker");
             _exit.TrySetResult(WorkerExit.AcceptFailed);
         });
-        Receive<SendHeartbeat>(_ =>
-        {
-            _share?.Publish(_state.OpenConnections);
-            // Read once per tick (each read is a file in /proc): the trim decision and the heartbeat share it.
-            long resident = Environment.WorkingSet;
-            if (_trim.ShouldTrim(resident, _state.InFlight, _state.RequestsServed))
-            {
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                long trimmed = Environment.WorkingSet;
-                _trim.Trimmed(trimmed);
-                Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
-                resident = trimmed;
-            }
-            AskToBeReplaced(_options.Recycle.MemoryReason(resident));
-            Report(resident, force: false);
-        });
+        Receive<SendHeartbeat>(_ => Heartbeat(recycle: true));
         Receive<QuotaHit>(_ => AskToBeReplaced(_options.Recycle.QuotaReason(_state.RequestsServed)));
         Receive<Drain>(m => Mine(m.Token), m =>
         {
-            Log.Information("Draining ({0}): finishing {1} open connections", m.Reason, _state.OpenConnections);
+            Log.Information("Draining ({Reason}): finishing {Count} open connections", m.Reason, _state.OpenConnections);
             _state.BeginDraining();
             _share?.Leave();
             _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
             // Count connections only once no accept can still bring one in.
             // A reuse_port socket is this worker's alone: what waits in its queue is nobody else's to serve.
             _accepting.StopAsync(m.SweepBacklog || _options.Settings.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
+            Become(Draining);
         });
+    }
+
+    /// <summary>
+    /// Told to stop: no new connections (the accept stages withdraw, then the listening descriptors close), open ones
+    /// finish (each answering its next response with Connection: close), WebSockets get a close frame at the deadline,
+    /// and the worker exits once none is left or the graceful time is over.
+    /// </summary>
+    private void Draining()
+    {
+        Receive<SendHeartbeat>(_ => Heartbeat(recycle: false));
         Receive<AcceptingStopped>(_ =>
         {
             // Our descriptors go; the queue lives on in the Arbiter and the siblings while they keep theirs.
@@ -167,12 +163,37 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 _drainDeadline = DateTime.UtcNow + GoingAwayGrace;
                 return;
             }
-            if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {0} connections", _state.OpenConnections);
+            if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {Count} connections", _state.OpenConnections);
             // The last figures first (the Arbiter keeps an exited worker's last report in the server's totals), then goodbye.
             Report(Environment.WorkingSet, force: true);
             _arbiter!.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
             _exit.TrySetResult(0);
         });
+        // Already draining: a second Drain (TERM after the Arbiter's) changes nothing; the accept stream's end is expected.
+        Receive<Drain>(_ => { });
+        Receive<AcceptStreamFailed>(_ => { });
+        Receive<QuotaHit>(_ => { });
+    }
+
+    /// <summary>
+    /// Publishes this worker's load, gives memory back when idle and grown, asks to be replaced when the policy says so
+    /// (not once draining), and reports.
+    /// </summary>
+    private void Heartbeat(bool recycle)
+    {
+        _share?.Publish(_state.OpenConnections);
+        // Read once per tick (each read is a file in /proc): the trim decision and the heartbeat share it.
+        long resident = Environment.WorkingSet;
+        if (_trim.ShouldTrim(resident, _state.InFlight, _state.RequestsServed))
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            long trimmed = Environment.WorkingSet;
+            _trim.Trimmed(trimmed);
+            Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
+            resident = trimmed;
+        }
+        if (recycle) AskToBeReplaced(_options.Recycle.MemoryReason(resident));
+        Report(resident, force: false);
     }
 
     /// <summary>
@@ -181,7 +202,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     /// </summary>
     private void AskToBeReplaced(string? why)
     {
-        if (why is null || _replacementAsked || _state.IsDraining) return;
+        if (why is null || _replacementAsked) return;
         _replacementAsked = true;
         Log.Information("Autorestarting worker: {Why}", why);
         _arbiter!.Tell(new RecycleWanted(_token, Environment.ProcessId, _state.RequestsServed, why));
@@ -239,7 +260,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             accepted.RunWith(new ConnectionHost(_graph, _options.Settings.WorkerConnections, roster, Opened, Closed, () => state.OpenConnections), _materializer)
                 .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
         }
-        Log.Information("Serving on {0}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
+        Log.Information("Serving on {Listeners}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
     }
 
     private void Opened()

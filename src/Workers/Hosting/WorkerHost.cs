@@ -44,7 +44,8 @@ public static class WorkerHost
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
         // The actor system (remoting, TLS) takes as long to start as a small app does: start both at once.
         using var credentials = RunCredentials.Import(options.Boot.Secrets.Credentials);
-        var starting = Task.Run(() => ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(AkkaConfig).And(PrivateRemoting.Tls(credentials))));
+        var config = ConfigurationFactory.ParseString(SerilogAkkaLogger.LevelConfig(options.Settings.Log.Level)).WithFallback(AkkaConfig);
+        var starting = Task.Run(() => ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(config).And(PrivateRemoting.Tls(credentials))));
         var booted = false;
         try
         {
@@ -151,6 +152,7 @@ public static class WorkerHost
         int code = await exit.Task;
         if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.Settings.GracefulTimeout);
         // Served connections may still linger on their way to closing: exiting would reset them, and their responses.
+        SerilogAkkaLogger.QuietenForShutdown(system);
         await Task.WhenAll(system.Terminate(), Sockets.LingeringCloses.WhenNoneAsync()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);

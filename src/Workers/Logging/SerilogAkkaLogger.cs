@@ -5,11 +5,26 @@ using Serilog.Events;
 
 namespace AkkaGunicorn.Workers.Logging;
 
-/// <summary>Akka's logger actor, writing Akka's log events (ours and Akka's own) to Serilog.</summary>
+/// <summary>
+/// Akka's logger actor: Akka's log events (its own, and our stages' through their stage logs) go to Serilog, the one
+/// sink every log line of the process ends in, as templates with their arguments and the logging class as source.
+/// </summary>
 public sealed class SerilogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     /// <summary>The HOCON that installs this logger.</summary>
     public const string Config = """akka.loggers = ["AkkaGunicorn.Workers.Logging.SerilogAkkaLogger, AkkaGunicorn.Workers"]""";
+
+    /// <summary>
+    /// Akka's log level for the server's <c>loglevel</c>: our stages log through Akka, so their lines pass at the same
+    /// level as the rest (Akka's own lines below warning are written as debug, see <see cref="Write"/>).
+    /// </summary>
+    public static string LevelConfig(string loglevel) => "akka.loglevel = " + loglevel.ToLowerInvariant() switch
+    {
+        "debug" => "DEBUG",
+        "info" => "INFO",
+        "warning" => "WARNING",
+        _ => "ERROR",
+    };
 
     /// <summary>Creates the logger.</summary>
     public SerilogAkkaLogger()
@@ -41,14 +56,39 @@ public sealed class SerilogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILog
         if (cause?.GetType().Name == DisassociatedException || text?.Contains(DisassociatedException) == true
             || text?.Contains("from connection group") == true)
             level = LogEventLevel.Debug;
+        // Akka's own information is the server's internals: debug, unless it is a warning or worse.
+        var source = Source(e);
+        if (level == LogEventLevel.Information && IsAkkas(e.LogClass, source)) level = LogEventLevel.Debug;
         if (level >= LogEventLevel.Warning && IsTransport(e.LogClass))
         {
             if (Serilog.Log.IsEnabled(LogEventLevel.Debug)) Serilog.Log.Write(LogEventLevel.Debug, cause, "{Message}", text);
             else Transport.Write(e.LogClass.Name, LogEventLevel.Warning, null, "Remoting: {Message}", Abridged(text, cause));
             return;
         }
-        Serilog.Log.Write(level, cause, "{Message}", text);
+        // Akka's own template and arguments, so that its events keep their properties, with the class that logged as
+        // the source (per-source levels in the logging configuration apply to Akka's namespaces too).
+        var log = Serilog.Log.ForContext(Serilog.Core.Constants.SourceContextPropertyName, source);
+        if (e.Message is LogMessage structured) log.Write(level, cause, structured.Format, structured.Parameters().ToArray());
+        else log.Write(level, cause, "{Message}", text);
     }
+
+    /// <summary>The class that logged, or, for a source Akka names by a string (a stage's log), that string.</summary>
+    private static string Source(Akka.Event.LogEvent e) =>
+        e.LogClass is { } type && type != typeof(DummyClassForStringSources) ? type.FullName ?? type.Name : e.LogSource ?? "Akka";
+
+    /// <summary>
+    /// Whether Akka logged it: a class of Akka's, or a source Akka named by a string, except our stages' (they name
+    /// theirs by class, see <c>StageLogSource</c>).
+    /// </summary>
+    private static bool IsAkkas(Type? type, string source) =>
+        !source.StartsWith("AkkaGunicorn.", StringComparison.Ordinal)
+        && type?.Namespace is { } name && (name.StartsWith("Akka", StringComparison.Ordinal) || name.StartsWith("DotNetty", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Before the actor system terminates: once this logger is gone Akka prints to stdout at the bus's level, and its
+    /// own shutdown lines (information) are not the server's to print.
+    /// </summary>
+    public static void QuietenForShutdown(ActorSystem system) => system.EventStream.SetLogLevel(LogLevel.WarningLevel);
 
     private static bool IsTransport(Type? source) =>
         source?.Namespace is { } name && (name.StartsWith("Akka.Remote", StringComparison.Ordinal) || name.StartsWith("DotNetty", StringComparison.Ordinal));

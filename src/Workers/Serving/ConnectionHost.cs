@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Workers.Serving;
 
@@ -52,6 +53,9 @@ public sealed class ConnectionHost(ConnectionGraph graph, int limit, ConnectionR
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private const string EvictableTimer = "evictable";
         private readonly ConnectionHost _stage;
         private readonly TaskCompletionSource _done;

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Workers.Sockets;
 
@@ -39,6 +40,9 @@ public sealed class ConnectionSource(Socket listener, AcceptSwitch acceptSwitch,
 
     private sealed class Logic : TimerGraphStageLogic, IOutHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private readonly ConnectionSource _stage;
         private readonly TaskCompletionSource _stopped;
         // Linked to the switch, and cancelled on its own when downstream goes away.

@@ -46,6 +46,9 @@ public sealed class SocketSink(int minRate = 0, TimeSpan grace = default, Action
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private const string RateTimer = "rate";
         private readonly SocketSink _stage;
         private readonly Socket _socket;

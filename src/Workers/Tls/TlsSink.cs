@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Sockets;
+using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Workers.Tls;
 
@@ -36,6 +37,9 @@ public sealed class TlsSink(int minRate = 0, TimeSpan grace = default, Action? t
 
     private sealed class Logic : TimerGraphStageLogic, IInHandler
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private const string RateTimer = "rate";
         private readonly TlsSink _stage;
         private readonly TlsTransport _transport;

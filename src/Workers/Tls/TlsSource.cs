@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using AkkaGunicorn.Http.Server;
+using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Workers.Tls;
 
@@ -29,6 +30,9 @@ public sealed class TlsSource(IpAllowList? proxyAllowed = null) : GraphStage<Sou
 
     private sealed class Logic : OutGraphStageLogic
     {
+        /// <inheritdoc />
+        protected override object LogSource => StageLogSource.Of(this);
+
         private readonly TlsSource _stage;
         private readonly TlsTransport _transport;
         private readonly Action<Task> _onHandshake;
