@@ -39,6 +39,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private (long, long, long, long) _lastReported = (-1, -1, -1, -1);
     private readonly MemoryTrim _trim = new();
     private bool _replacementAsked;
+    // The drain's first phase, completed once no accept is left and the listening descriptors are closed.
+    private TaskCompletionSource? _acceptingStopped;
     // How long WebSockets told the server is going away have to close before the worker exits regardless.
     private static readonly TimeSpan GoingAwayGrace = TimeSpan.FromSeconds(1.5);
 
@@ -123,8 +125,12 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         });
         Receive<SendHeartbeat>(_ => Heartbeat(recycle: true));
         Receive<QuotaHit>(_ => AskToBeReplaced(_options.Recycle.QuotaReason(_state.RequestsServed)));
-        Receive<Drain>(m => Mine(m.Token), m =>
+        // A drain runs the worker's CoordinatedShutdown, whose first phase comes back as StopAccepting.
+        Receive<Drain>(m => Mine(m.Token), m => WorkerShutdown.Request(Context.System, m));
+        Receive<WorkerShutdown.StopAccepting>(stop =>
         {
+            var m = stop.Drain;
+            _acceptingStopped = stop.Done;
             Log.Information("Draining ({Reason}): finishing {Count} open connections", m.Reason, _state.OpenConnections);
             _state.BeginDraining();
             _share?.Leave();
@@ -149,6 +155,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             // Our descriptors go; the queue lives on in the Arbiter and the siblings while they keep theirs.
             // A descriptor inherited without FD_CLOEXEC is closed, never shut down, by Socket.Dispose.
             foreach (var listener in _listeners) listener.Dispose();
+            _acceptingStopped?.TrySetResult();
             Timers.StartPeriodicTimer(DrainTimer, new CheckDrained(), TimeSpan.FromMilliseconds(50));
             Self.Tell(new CheckDrained());
         });

@@ -29,6 +29,7 @@ public static class WorkerHost
         akka.actor.default-dispatcher.throughput = 64
         akka.stream.materializer.dispatcher = "akka.actor.default-dispatcher"
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+        {{WorkerShutdown.Config}}
         {{SerilogAkkaLogger.Config}}
         """);
 
@@ -127,6 +128,12 @@ public static class WorkerHost
         // ASP.NET Core's hosting makes each request's activity itself: a second one would only become its parent.
         options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers), Tracing = aspNet is null } };
         var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, state, materializer, exit, share, stats), "worker");
+        WorkerShutdown.Register(system, worker, exit.Task, async () =>
+        {
+            if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.Settings.GracefulTimeout);
+            // Served connections may still linger on their way to closing: exiting would reset them, and their responses.
+            await Sockets.LingeringCloses.WhenNoneAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        });
         if (aspNet is not null)
         {
             // The app stopped its own host (StopApplication, a failed background service): drain, then let the host finish.
@@ -150,10 +157,8 @@ public static class WorkerHost
             worker.Tell(new Drain(options.Boot.Secrets.Token, "received TERM", (long)options.Settings.GracefulTimeout.TotalMilliseconds));
         });
         int code = await exit.Task;
-        if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.Settings.GracefulTimeout);
-        // Served connections may still linger on their way to closing: exiting would reset them, and their responses.
-        SerilogAkkaLogger.QuietenForShutdown(system);
-        await Task.WhenAll(system.Terminate(), Sockets.LingeringCloses.WhenNoneAsync()).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        // A drain has run the phases up to here; any other end runs them now (from service-stop on, in effect).
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.UnknownReason.Instance);
         hooks.WorkerExit();
         Log.Information("Worker exiting (pid: {Pid})", Environment.ProcessId);
         return code;
