@@ -54,11 +54,7 @@ public static class ServerShutdown
             await closeControl();
             return Done.Instance;
         });
-        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quieten-akka", () =>
-        {
-            Workers.Logging.SerilogAkkaLogger.QuietenForShutdown(system);
-            return Task.FromResult(Done.Instance);
-        });
+        Workers.Logging.SerilogAkkaLogger.QuietenAtTermination(system);
     }
 
     /// <summary>

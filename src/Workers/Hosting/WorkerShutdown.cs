@@ -56,11 +56,7 @@ public static class WorkerShutdown
             await stopApp();
             return Done.Instance;
         });
-        shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quieten-akka", () =>
-        {
-            SerilogAkkaLogger.QuietenForShutdown(system);
-            return Task.FromResult(Done.Instance);
-        });
+        SerilogAkkaLogger.QuietenAtTermination(system);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Akka;
 using Akka.Actor;
 using Akka.Dispatch;
 using Akka.Event;
@@ -85,10 +86,16 @@ public sealed class SerilogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILog
         && type?.Namespace is { } name && (name.StartsWith("Akka", StringComparison.Ordinal) || name.StartsWith("DotNetty", StringComparison.Ordinal));
 
     /// <summary>
-    /// Before the actor system terminates: once this logger is gone Akka prints to stdout at the bus's level, and its
-    /// own shutdown lines (information) are not the server's to print.
+    /// Lowers Akka's level to warnings just before <paramref name="system"/> terminates (a CoordinatedShutdown task):
+    /// once this logger is gone Akka prints to stdout at the bus's level, and its own shutdown lines (information) are
+    /// not the server's to print.
     /// </summary>
-    public static void QuietenForShutdown(ActorSystem system) => system.EventStream.SetLogLevel(LogLevel.WarningLevel);
+    public static void QuietenAtTermination(ActorSystem system) =>
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quieten-akka", () =>
+        {
+            system.EventStream.SetLogLevel(LogLevel.WarningLevel);
+            return Task.FromResult(Done.Instance);
+        });
 
     private static bool IsTransport(Type? source) =>
         source?.Namespace is { } name && (name.StartsWith("Akka.Remote", StringComparison.Ordinal) || name.StartsWith("DotNetty", StringComparison.Ordinal));
