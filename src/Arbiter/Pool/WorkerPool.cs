@@ -187,8 +187,11 @@ public sealed class WorkerPool
     /// <summary>
     /// Live slots that stay, oldest first: a slot being replaced is represented by its replacement.
     /// </summary>
-    private List<PoolSlot> Units(Func<PoolSlot, bool> which) =>
-        _slots.Values.Where(s => s.IsLive && which(s) && !_slots.Values.Any(r => r.IsLive && r.Replaces == s.Number)).ToList();
+    private List<PoolSlot> Units(Func<PoolSlot, bool> which)
+    {
+        var replaced = _slots.Values.Where(r => r.IsLive && r.Replaces is not null).Select(r => r.Replaces!.Value).ToHashSet();
+        return _slots.Values.Where(s => s.IsLive && which(s) && !replaced.Contains(s.Number)).ToList();
+    }
 
     /// <summary>Retires a unit: the slot, and the slot it was replacing if that one still runs.</summary>
     private void RetireUnit(PoolSlot slot, string reason, List<SlotRetirement> retire)
@@ -208,7 +211,9 @@ public sealed class WorkerPool
     {
         int number = ++_lastNumber;
         // The load board has one entry per live slot; a new slot takes the lowest free one.
-        int entry = Enumerable.Range(0, int.MaxValue).First(e => _slots.Values.All(s => s.Id.Entry != e));
+        var taken = _slots.Values.Select(s => s.Id.Entry).ToHashSet();
+        int entry = 0;
+        while (taken.Contains(entry)) entry++;
         var id = new SlotRef(number, plan.Generation, entry);
         _slots[number] = new PoolSlot(id, SlotPhase.Starting) { Replaces = replaces };
         return new SlotStart(id, plan);

@@ -207,4 +207,13 @@ public sealed class WorkerPoolTests
         Assert.Equal([4], Numbers(refill.Start));
         Assert.Equal(1, refill.Start[0].Slot.Entry);
     }
+
+    [Fact]
+    public void A_pool_at_the_ceiling_starts_every_slot_in_one_step_each_with_its_own_entry()
+    {
+        var pool = new WorkerPool(new WorkerPlan(1024, TimeSpan.FromSeconds(5)) { MaxWorkers = 1024 });
+        var started = pool.Reconcile().Start;
+        Assert.Equal(Enumerable.Range(0, 1024), started.Select(s => s.Slot.Entry));
+        Assert.Equal(Enumerable.Range(1, 1024), started.Select(s => s.Slot.Number));
+    }
 }
