@@ -1,6 +1,4 @@
-using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Parsing;
-using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Boot;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Logging;
@@ -175,9 +173,6 @@ public sealed record ServerSettings
 
     /// <summary>The APP argument.</summary>
     public string App => (string)Values["app"];
-
-    /// <summary>The HTTP stages' options.</summary>
-    public HttpServerOptions Http => HttpSettings.ToOptions();
 
     /// <summary>The HTTP settings, typed.</summary>
     public HttpSettings HttpSettings => new()
