@@ -20,6 +20,8 @@ public sealed class ConfigurationErrorTests
         { "bad umask", ["--umask", "9"], 1, "setting 'umask' = '9': expected an octal mask such as 022" },
         { "unknown access log atom", ["--access-logformat", "%(h)s %(x)s"], 1, "setting 'access_log_format' = '%(h)s %(x)s': unknown atom %(x)s" },
         { "bad statsd host", ["--statsd-host", "metrics.example"], 1, "setting 'statsd_host' = 'metrics.example': expected HOST:PORT" },
+        { "unknown protocol", ["--http-protocols", "h3,h1"], 1, "setting 'http_protocols' = 'h3,h1': 'h3' is not a protocol; expected h1 and/or h2" },
+        { "frame size below HTTP/2's floor", ["--http2-max-frame-size", "1000"], 1, "setting 'http2_max_frame_size' = '1000': expected a whole number from 16384 to 16777215" },
         { "bad reload strategy", ["--reload-strategy", "bluegreen"], 1, "setting 'reload_strategy' = 'bluegreen': expected one of: generation, rolling" },
         { "unwritable error log", ["--error-logfile", "/nonexistent/dir/error.log"], 1, "setting 'errorlog' = '/nonexistent/dir/error.log': cannot open log file" },
         { "env without a value", ["--env", "NOEQUALS"], 1, "setting 'raw_env' = 'NOEQUALS': expected KEY=VALUE" },

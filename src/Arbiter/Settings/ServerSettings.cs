@@ -196,12 +196,18 @@ public sealed record ServerSettings
         ForwardedAllowIps = (string)Values["forwarded_allow_ips"],
         SecureSchemeHeaders = (IReadOnlyDictionary<string, string>)Values["secure_scheme_headers"],
         RootPath = (string)Values["root_path"],
+        HttpProtocols = Http.Http2.HttpProtocols.Parse((string)Values["http_protocols"]),
+        Http2MaxConcurrentStreams = Int("http2_max_concurrent_streams"),
+        Http2InitialWindowSize = Int("http2_initial_window_size"),
+        Http2MaxFrameSize = Int("http2_max_frame_size"),
+        Http2MaxHeaderListSize = Int("http2_max_header_list_size"),
     };
 
     /// <summary>The TLS settings as configured, or null when <c>certfile</c> is not set.</summary>
     public TlsSettings? Tls => (string)Values["certfile"] is { Length: > 0 } certFile
         ? new TlsSettings(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"), (string)Values["ssl_version"],
-            (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")), (IReadOnlyDictionary<string, string>)Values["sni_certfiles"])
+            (string)Values["ciphers"], TimeSpan.FromSeconds(Int("ssl_handshake_timeout")), (IReadOnlyDictionary<string, string>)Values["sni_certfiles"],
+            Http.Http2.HttpProtocols.Parse((string)Values["http_protocols"]))
         : null;
 
     /// <summary>How the processes log.</summary>

@@ -90,6 +90,14 @@ public static class SettingsCatalog
             new("strip_header_spaces", SettingKind.Boolean, ["--strip-header-spaces"]),
             new("header_map", SettingKind.Choice, ["--header-map"], Choices: ["drop", "refuse", "dangerous"]),
         ]),
+        ("HTTP/2",
+        [
+            new("http_protocols", SettingKind.Text, ["--http-protocols"]),
+            new("http2_max_concurrent_streams", SettingKind.Integer, ["--http2-max-concurrent-streams"], 1, 1_000_000),
+            new("http2_initial_window_size", SettingKind.Integer, ["--http2-initial-window-size"], 1, int.MaxValue),
+            new("http2_max_frame_size", SettingKind.Integer, ["--http2-max-frame-size"], 16384, 16777215),
+            new("http2_max_header_list_size", SettingKind.Integer, ["--http2-max-header-list-size"], 1024, 16 << 20),
+        ]),
         ("SSL",
         [
             new("certfile", SettingKind.Text, ["--certfile"]),

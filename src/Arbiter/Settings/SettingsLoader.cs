@@ -62,6 +62,8 @@ public static class SettingsLoader
         CheckIpList(values, "proxy_allow_ips");
         CheckIpList(values, "forwarded_allow_ips");
         CheckRootPath((string)values["root_path"]);
+        if (Http.Http2.HttpProtocols.TryParse((string)values["http_protocols"], out var protocolsError) is null)
+            throw new ConfigException("http_protocols", (string)values["http_protocols"], protocolsError);
         foreach (var (name, _) in (IReadOnlyDictionary<string, string>)values["secure_scheme_headers"])
             if (!IsToken(name)) throw new ConfigException("secure_scheme_headers", name, "expected a header name (letters, digits and !#$%&'*+-.^_`|~)");
         foreach (var name in ((string)values["forwarder_headers"]).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

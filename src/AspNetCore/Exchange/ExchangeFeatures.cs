@@ -102,8 +102,8 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
     {
         _revision++;
         for (int i = 0; i < _own.Length; i++) _own[i] = this;
-        // Trailers travel only with chunked HTTP/1.1 bodies; Kestrel offers neither feature on HTTP/1.0.
-        if (request.Version != Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
+        // Trailers travel with chunked HTTP/1.1 bodies and HTTP/2 streams; Kestrel offers neither feature on HTTP/1.0.
+        if (request.Version < Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
         if (request.Tls is null) _own[TlsConnectionSlot] = _own[TlsHandshakeSlot] = null;
         _set.Clear();
         ResetRequest(request, aborted);

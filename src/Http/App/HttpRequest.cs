@@ -41,8 +41,11 @@ public sealed class HttpRequest
     /// <summary>The protocol version.</summary>
     public HttpVersion Version { get; internal set; }
 
-    /// <summary>"HTTP/1.0" or "HTTP/1.1".</summary>
-    public string Protocol => Version == HttpVersion.Http10 ? "HTTP/1.0" : "HTTP/1.1";
+    /// <summary>"HTTP/1.0", "HTTP/1.1" or "HTTP/2".</summary>
+    public string Protocol => Version switch { HttpVersion.Http10 => "HTTP/1.0", HttpVersion.Http20 => "HTTP/2", _ => "HTTP/1.1" };
+
+    /// <summary>The HTTP/2 stream the request came on; 0 over HTTP/1.x.</summary>
+    public int StreamId { get; internal set; }
 
     /// <summary>The header fields in received order, names in their received case.</summary>
     public HeaderList Headers { get; } = new();

@@ -37,7 +37,7 @@ public static class ResponseFramingRule
         if (declared is { } known) return new FramingChoice(ResponseFraming.ContentLength, known, SendsBody: true, Closes: false);
         if (final) return new FramingChoice(ResponseFraming.ContentLength, bodyLength, SendsBody: true, Closes: false);
         // A streamed body of unknown length: chunked where the client understands it, else until the connection closes.
-        return version == HttpVersion.Http11
+        return version >= HttpVersion.Http11
             ? new FramingChoice(ResponseFraming.Chunked, -1, SendsBody: true, Closes: false)
             : new FramingChoice(ResponseFraming.UntilClose, -1, SendsBody: true, Closes: true);
     }

@@ -38,9 +38,13 @@ public static class HttpServerBlueprint
     /// The server for any connection: built once, it takes the connection from the <see cref="ConnectionScope"/>
     /// attribute each materialization adds.
     /// </summary>
-    public static Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(IHttpApp app, HttpServerOptions options, ServerState state) =>
-        BidiFlow.FromFlows(
+    public static Flow<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>, NotUsed> Create(IHttpApp app, HttpServerOptions options, ServerState state)
+    {
+        var http1 = BidiFlow.FromFlows(
                 Flow.FromGraph(new RequestParserStage(options, state)),
                 Flow.FromGraph(new ResponseWriterStage(options.ServerHeader)))
             .Join(Flow.FromGraph(new AppStage(app, options, state)));
+        // With HTTP/2 on, a selector in front decides per connection; without, HTTP/1 connections pay nothing for it.
+        return options.Http2 is null ? http1 : BidiFlow.FromGraph(new Http2.ProtocolSelector(app, options, state)).Join(http1);
+    }
 }

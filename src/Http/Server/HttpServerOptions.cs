@@ -61,6 +61,9 @@ public sealed record HttpServerOptions
     /// <summary>Most unread request-body bytes to discard after a response to keep the connection; beyond it, close.</summary>
     public long MaxDrainBytes { get; init; } = 64 * 1024;
 
+    /// <summary>HTTP/2 settings when <c>http_protocols</c> lists <c>h2</c>; null for HTTP/1.x alone.</summary>
+    public Http2.Http2Options? Http2 { get; init; }
+
     /// <summary>Told about each finished exchange (access log, metrics), or null.</summary>
     public IExchangeObserver? Observer { get; init; }
 }

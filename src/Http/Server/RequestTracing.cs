@@ -36,7 +36,7 @@ public static class RequestTracing
             activity.SetTag("url.scheme", request.Scheme);
             activity.SetTag("url.path", request.PathBase + request.Path);
             if (request.Query.Length > 0) activity.SetTag("url.query", request.Query);
-            activity.SetTag("network.protocol.version", request.Version == Parsing.HttpVersion.Http10 ? "1.0" : "1.1");
+            activity.SetTag("network.protocol.version", request.Version switch { Parsing.HttpVersion.Http10 => "1.0", Parsing.HttpVersion.Http20 => "2", _ => "1.1" });
             if (request.RemoteEndPoint is System.Net.IPEndPoint client) activity.SetTag("client.address", client.Address.ToString());
             if (request.Headers["User-Agent"] is { } agent) activity.SetTag("user_agent.original", agent);
         }

@@ -21,8 +21,17 @@ public sealed class ServerState
     /// <summary>Open connections.</summary>
     public long OpenConnections => Interlocked.Read(ref _connections);
 
+    private readonly CancellationTokenSource _drainStarted = new();
+
     /// <summary>Begins draining.</summary>
-    public void BeginDraining() => _draining = true;
+    public void BeginDraining()
+    {
+        _draining = true;
+        _drainStarted.Cancel();
+    }
+
+    /// <summary>Cancelled when draining begins: HTTP/2 connections then send GOAWAY at once, idle or not.</summary>
+    public CancellationToken Draining => _drainStarted.Token;
 
     private readonly CancellationTokenSource _goingAway = new();
 

@@ -456,6 +456,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.Headers = headers;
             _start.Body = body;
             _start.Final = final;
+            _start.Trailers = final && _response.Trailers.Count > 0 ? _response.Trailers : [];
             _start.Close = _close;
             _start.KeepAliveHeader = !_close && request?.Version == HttpVersion.Http10;
             _status = ExchangeStatus.ResponseStarted;
@@ -471,6 +472,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private void RespondWithError(int status, string detail, bool close)
         {
             _close |= close;
+            // The failed app's trailers (a gRPC status, say) do not belong to this answer.
+            _response.Trailers.Clear();
             var text = System.Text.Encoding.UTF8.GetBytes($"{ReasonPhrases.For(status)}: {detail}\n");
             _start.Framing = _request?.Method == "HEAD" ? ResponseFraming.NoBody : ResponseFraming.ContentLength;
             _start.ContentLength = text.Length;

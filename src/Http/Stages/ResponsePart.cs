@@ -61,6 +61,12 @@ public sealed class ResponseStart : ResponsePart
 
     /// <summary>Whether this is the whole response.</summary>
     public bool Final { get; internal set; }
+
+    /// <summary>
+    /// The app's trailer fields when <see cref="Final"/>: HTTP/2 sends them after the body (a gRPC status, say); HTTP/1.1
+    /// has no place for them without the chunked coding, so its writer leaves them out.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Trailers { get; internal set; } = [];
 }
 
 /// <summary>More body bytes; <see cref="Final"/> ends the response.</summary>

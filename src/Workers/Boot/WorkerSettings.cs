@@ -1,3 +1,4 @@
+using AkkaGunicorn.Http.Http2;
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Parsing;
 using AkkaGunicorn.Http.Server;
@@ -96,10 +97,11 @@ public sealed record SyslogSettings(string Address, int Facility, string Prefix,
 
 /// <summary>The TLS settings as configured: files and options, loaded by <see cref="Load"/>.</summary>
 public sealed record TlsSettings(string CertFile, string KeyFile, string CaCerts, int CertReqs, string SslVersion, string Ciphers,
-    TimeSpan HandshakeTimeout, IReadOnlyDictionary<string, string> SniCertFiles)
+    TimeSpan HandshakeTimeout, IReadOnlyDictionary<string, string> SniCertFiles, IReadOnlyList<string> Protocols)
 {
     /// <summary>Reads and checks the certificates; throws <see cref="TlsConfigurationException"/> naming the setting at fault.</summary>
-    public ServerTls Load() => ServerTls.Load(CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, HandshakeTimeout, SniCertFiles);
+    public ServerTls Load() => ServerTls.Load(CertFile, KeyFile, CaCerts, CertReqs, SslVersion, Ciphers, HandshakeTimeout, SniCertFiles,
+        HttpProtocols.Alpn(Protocols));
 }
 
 /// <summary>The HTTP settings as configured, turned into the stages' options by <see cref="ToOptions"/>.</summary>
@@ -162,6 +164,21 @@ public sealed record HttpSettings
     /// <summary><c>root_path</c>, as written.</summary>
     public string RootPath { get; init; } = "";
 
+    /// <summary><c>http_protocols</c>, in order of preference: <c>h1</c>, <c>h2</c>.</summary>
+    public IReadOnlyList<string> HttpProtocols { get; init; } = ["h1"];
+
+    /// <summary><c>http2_max_concurrent_streams</c>.</summary>
+    public int Http2MaxConcurrentStreams { get; init; } = 100;
+
+    /// <summary><c>http2_initial_window_size</c>.</summary>
+    public int Http2InitialWindowSize { get; init; } = 65535;
+
+    /// <summary><c>http2_max_frame_size</c>.</summary>
+    public int Http2MaxFrameSize { get; init; } = 16384;
+
+    /// <summary><c>http2_max_header_list_size</c>.</summary>
+    public int Http2MaxHeaderListSize { get; init; } = 65536;
+
     /// <summary>The HTTP stages' options.</summary>
     public HttpServerOptions ToOptions() => new()
     {
@@ -187,5 +204,15 @@ public sealed record HttpSettings
         ForwardedAllowIps = IpAllowList.Parse(ForwardedAllowIps),
         SecureSchemeHeaders = new Dictionary<string, string>(SecureSchemeHeaders, StringComparer.OrdinalIgnoreCase),
         RootPath = MountPoint.Normalize(RootPath),
+        Http2 = HttpProtocols.Contains("h2")
+            ? new Http2Options
+            {
+                MaxConcurrentStreams = Http2MaxConcurrentStreams,
+                InitialWindowSize = Http2InitialWindowSize,
+                MaxFrameSize = Http2MaxFrameSize,
+                MaxHeaderListSize = Http2MaxHeaderListSize,
+                AlsoHttp1 = HttpProtocols.Contains("h1"),
+            }
+            : null,
     };
 }

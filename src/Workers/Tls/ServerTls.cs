@@ -55,9 +55,11 @@ public sealed class ServerTls
     /// <c>sni_certfiles</c>: host names (exact, or <c>*.example.com</c> for one label) mapped to "CERTFILE" or
     /// "CERTFILE,KEYFILE", served to clients that ask for that name; others get <paramref name="certFile"/>'s.
     /// </param>
+    /// <param name="alpn">What ALPN offers, in order (<c>http_protocols</c>); HTTP/1.1 alone by default.</param>
     public static ServerTls Load(string certFile, string keyFile, string caCerts, int certReqs, string minimumVersion, string ciphers,
-        TimeSpan handshakeTimeout, IReadOnlyDictionary<string, string>? sniCertFiles = null)
+        TimeSpan handshakeTimeout, IReadOnlyDictionary<string, string>? sniCertFiles = null, List<SslApplicationProtocol>? alpn = null)
     {
+        alpn ??= [SslApplicationProtocol.Http11];
         var (leaf, chain) = LoadCertificate(certFile, keyFile);
         var trusted = new X509Certificate2Collection();
         if (caCerts.Length > 0)
@@ -83,7 +85,7 @@ public sealed class ServerTls
                 EnabledSslProtocols = minimumVersion.Equals("TLSv1_3", StringComparison.OrdinalIgnoreCase)
                     ? SslProtocols.Tls13
                     : SslProtocols.Tls12 | SslProtocols.Tls13,
-                ApplicationProtocols = [SslApplicationProtocol.Http11],
+                ApplicationProtocols = [.. alpn],
                 ClientCertificateRequired = certReqs > 0,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             };

@@ -44,6 +44,7 @@ public sealed class GeneratedApps
             File.WriteAllText(Path.Combine(_root, "Directory.Packages.props"), "<Project />");
             await RunAsync(_root, "dotnet", "new", template, "--output", template, "--name", template);
             if (template == "webapp") AddContactPage(project);
+            if (template == "grpc") AddStreamingService(project);
             await RunAsync(project, "dotnet", "publish", "--configuration", "Release", "--output", "pub");
             File.WriteAllText(Path.Combine(published, ".complete"), "");
             return dll;
@@ -80,6 +81,72 @@ public sealed class GeneratedApps
                 public void OnPost(string name) => Sent = name;
             }
             """);
+    }
+
+    /// <summary>
+    /// A second service beside the template's unary Greeter: server, client and bidirectional streaming, a call that
+    /// waits for its deadline, and one that fails with a status, as real services have.
+    /// </summary>
+    private static void AddStreamingService(string project)
+    {
+        File.WriteAllText(Path.Combine(project, "Protos", "streamer.proto"), """
+            syntax = "proto3";
+            option csharp_namespace = "grpc";
+            package probe;
+
+            service Streamer {
+              rpc Count (Note) returns (stream Note);
+              rpc Join (stream Note) returns (Note);
+              rpc Shout (stream Note) returns (stream Note);
+              rpc Stall (Note) returns (Note);
+              rpc Fail (Note) returns (Note);
+            }
+
+            message Note {
+              string text = 1;
+            }
+            """);
+        File.WriteAllText(Path.Combine(project, "Services", "StreamerService.cs"), """
+            using Grpc.Core;
+
+            namespace grpc.Services;
+
+            public class StreamerService : Streamer.StreamerBase
+            {
+                public override async Task Count(Note request, IServerStreamWriter<Note> responseStream, ServerCallContext context)
+                {
+                    for (int i = 1; i <= int.Parse(request.Text); i++) await responseStream.WriteAsync(new Note { Text = i.ToString() });
+                }
+
+                public override async Task<Note> Join(IAsyncStreamReader<Note> requestStream, ServerCallContext context)
+                {
+                    var parts = new List<string>();
+                    await foreach (var note in requestStream.ReadAllAsync()) parts.Add(note.Text);
+                    return new Note { Text = string.Join(",", parts) };
+                }
+
+                public override async Task Shout(IAsyncStreamReader<Note> requestStream, IServerStreamWriter<Note> responseStream, ServerCallContext context)
+                {
+                    await foreach (var note in requestStream.ReadAllAsync()) await responseStream.WriteAsync(new Note { Text = note.Text.ToUpperInvariant() });
+                }
+
+                public override async Task<Note> Stall(Note request, ServerCallContext context)
+                {
+                    await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                    return request;
+                }
+
+                public override Task<Note> Fail(Note request, ServerCallContext context) =>
+                    throw new RpcException(new Status(StatusCode.NotFound, "no " + request.Text));
+            }
+            """);
+        var program = Path.Combine(project, "Program.cs");
+        File.WriteAllText(program, File.ReadAllText(program).Replace(
+            "app.MapGrpcService<GreeterService>();", "app.MapGrpcService<GreeterService>();\napp.MapGrpcService<StreamerService>();"));
+        var csproj = Path.Combine(project, "grpc.csproj");
+        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace(
+            "<Protobuf Include=\"Protos\\greet.proto\" GrpcServices=\"Server\" />",
+            "<Protobuf Include=\"Protos\\greet.proto\" GrpcServices=\"Server\" />\n    <Protobuf Include=\"Protos\\streamer.proto\" GrpcServices=\"Server\" />"));
     }
 
     private static async Task RunAsync(string directory, string file, params string[] args)

@@ -9,7 +9,7 @@ namespace AkkaGunicorn.Integration.Tests.Templates;
 /// The SDK's own web templates, generated and published at test time, unmodified (but for one form page), run alone
 /// on Kestrel and on AkkaGunicorn with two workers: the same client session against each must get the same answers.
 /// Pages, static assets with their compressed variants, conditional and range requests, HEAD, a form POST with and
-/// without its antiforgery token, and a 404. (The gRPC template needs HTTP/2, which AkkaGunicorn does not offer yet.)
+/// without its antiforgery token, and a 404. (The gRPC template is driven by a gRPC client: <see cref="GrpcTemplateTests"/>.)
 /// </summary>
 public sealed partial class TemplateParityTests(GeneratedApps apps, ITestOutputHelper output) : IClassFixture<GeneratedApps>
 {

@@ -54,9 +54,11 @@ public sealed class WorkerBootTests
             Syslog = new SyslogSettings("udp://127.0.0.1:514", 19, "shop", Access: true),
             OtlpEndpoint = new Uri("http://127.0.0.1:4318/"),
             Tls = new TlsSettings("cert.pem", "key.pem", "", 0, "TLSv1_2", "", TimeSpan.FromSeconds(30),
-                new Dictionary<string, string> { ["a.example"] = "a.pem" }),
+                new Dictionary<string, string> { ["a.example"] = "a.pem" }, ["h2", "h1"]),
             Http = new HttpSettings
             {
+                HttpProtocols = ["h2", "h1"],
+                Http2MaxConcurrentStreams = 7,
                 LimitRequestLine = 4094,
                 HeaderMap = AkkaGunicorn.Http.Parsing.HeaderMapPolicy.Refuse,
                 ForwarderHeaders = ["SCRIPT_NAME"],
@@ -90,6 +92,8 @@ public sealed class WorkerBootTests
         var http = settings.Http.ToOptions();
         Assert.Equal((4094, "/shop", TimeSpan.FromSeconds(2)), (http.Parser.LimitRequestLine, http.RootPath, http.KeepAlive));
         Assert.Equal("https", http.SecureSchemeHeaders["x-forwarded-proto"]);
+        Assert.Equal(["h2", "h1"], settings.Tls.Protocols);
+        Assert.Equal((7, true), (http.Http2!.MaxConcurrentStreams, http.Http2.AlsoHttp1));
         using var imported = RunCredentials.Import(read.Secrets.Credentials);
         Assert.True(imported.Certificate.HasPrivateKey);
         Assert.True(run.Admits(imported.Certificate));
