@@ -10,18 +10,21 @@ public sealed partial class Http2ConnectionStage
     private sealed partial class Logic
     {
         /// <summary>
-        /// One stream: its request parts on their way to its app stage (a substream), its response parts on their way
-        /// into frames, and both windows.
+        /// A lane: an <see cref="AppStage"/> materialized as a substream, serving one stream at a time as an HTTP/1
+        /// connection serves one request at a time. For the stream it serves it holds the request parts on their way to
+        /// the app (the body within the stream's receive window), the response part being framed, and both windows.
         /// </summary>
         private sealed class StreamState
         {
             private readonly Logic _logic;
             private readonly SubSourceOutlet<RequestPart> _toApp;
             private readonly SubSinkInlet<ResponsePart> _fromApp;
+            private readonly RequestStart _start;
             private readonly Queue<byte[]> _body = new();
             private readonly int _windowSize;
             private List<KeyValuePair<string, string>>? _trailers;
-            private bool _startSent, _appInputClosed, _localEnded;
+            // The exchange's progress: head handed to the app, the request's end handed to it, response END_STREAM framed.
+            private bool _startSent, _requestDone, _localEnded;
             // Body bytes queued for the app, handed to it but not yet read, and read but not yet credited to the stream.
             private int _queued, _handed, _consumed;
             // The response part being framed.
@@ -29,22 +32,23 @@ public sealed partial class Http2ConnectionStage
             private bool _pendingFinal;
             private IReadOnlyList<KeyValuePair<string, string>> _pendingTrailers = [];
 
-            public StreamState(Logic logic, int id, HttpRequest request, int receiveWindow, int sendWindow, bool remoteEnded)
+            public StreamState(Logic logic, int receiveWindow)
             {
                 _logic = logic;
-                Id = id;
-                Request = request;
-                ReceiveWindow = _windowSize = receiveWindow;
-                SendWindow = sendWindow;
-                RemoteEnded = remoteEnded;
-                _toApp = new SubSourceOutlet<RequestPart>(logic, $"Http2.stream{id}.in");
-                _fromApp = new SubSinkInlet<ResponsePart>(logic, $"Http2.stream{id}.out");
+                _windowSize = receiveWindow;
+                _start = new RequestStart(Request);
+                _toApp = new SubSourceOutlet<RequestPart>(logic, "Http2.lane.in");
+                _fromApp = new SubSinkInlet<ResponsePart>(logic, "Http2.lane.out");
                 _toApp.SetHandler(new LambdaOutHandler(OnAppPull, _ => OnAppInputClosed()));
-                _fromApp.SetHandler(new LambdaInHandler(OnAppPush, OnAppFinished, OnAppFailed));
+                _fromApp.SetHandler(new LambdaInHandler(OnAppPush, OnAppFinished, _ => OnAppFinished()));
             }
 
-            public int Id { get; }
-            public HttpRequest Request { get; }
+            /// <summary>The lane's request object, reused from stream to stream.</summary>
+            public HttpRequest Request { get; } = new();
+
+            public int Id { get; private set; }
+            public bool Active { get; private set; }
+            public bool Dead { get; private set; }
             public long SendWindow { get; set; }
             public int ReceiveWindow { get; set; }
             public long Received { get; set; }
@@ -62,11 +66,28 @@ public sealed partial class Http2ConnectionStage
                 _fromApp.Pull();
             }
 
+            /// <summary>Serves stream <paramref name="id"/>, whose <see cref="Request"/> has been filled.</summary>
+            public void Begin(int id, int sendWindow, bool remoteEnded)
+            {
+                Id = id;
+                Active = true;
+                SendWindow = sendWindow;
+                ReceiveWindow = _windowSize;
+                Received = 0;
+                RemoteEnded = remoteEnded;
+                _trailers = null;
+                _startSent = _localEnded = false;
+                _requestDone = Request.Framing.Body == Parsing.BodyKind.None;
+                _queued = _handed = _consumed = 0;
+                _pending = default;
+                if (_toApp.IsAvailable) OnAppPull();
+            }
+
             // ---- Request side ----
 
             public void OnData(ReadOnlySpan<byte> data, bool end)
             {
-                if (_appInputClosed)
+                if (_requestDone)
                 {
                     _logic.GiveBack(data.Length);
                 }
@@ -90,32 +111,42 @@ public sealed partial class Http2ConnectionStage
 
             private void OnAppPull()
             {
+                if (!Active) return;
                 if (!_startSent)
                 {
                     _startSent = true;
-                    _toApp.Push(new RequestStart(Request));
+                    _toApp.Push(_start);
                     return;
                 }
                 // The app has read what it was handed last.
                 if (_handed > 0) Credit(_handed);
                 _handed = 0;
+                if (_requestDone)
+                {
+                    // Asked for the next request: this stream's exchange is over, the app has returned.
+                    if (_localEnded) Finish();
+                    return;
+                }
                 if (_body.TryDequeue(out var chunk))
                 {
                     _queued -= chunk.Length;
                     _handed = chunk.Length;
                     _toApp.Push(new RequestBodyChunk(chunk));
                 }
-                else if (RemoteEnded && !_toApp.IsClosed)
+                else if (RemoteEnded || _localEnded)
                 {
+                    // The whole body; or the response is complete and the app stage discards the rest, which the client
+                    // is told not to send (RST_STREAM NO_ERROR, RFC 9113 §8.1).
+                    if (!RemoteEnded) _logic.ResetStream(Id, Http2ErrorCode.NoError, keepLane: true);
+                    _requestDone = true;
                     _toApp.Push(_trailers is null ? RequestBodyEnd.NoTrailers : new RequestBodyEnd(_trailers));
-                    _toApp.Complete();
                 }
             }
 
             private void Credit(int bytes)
             {
                 _logic.GiveBack(bytes);
-                if (RemoteEnded) return;
+                if (RemoteEnded || !Active) return;
                 _consumed += bytes;
                 if (_consumed < _windowSize / 2) return;
                 FrameWriter.WindowUpdate(_logic._output, Id, _consumed);
@@ -126,8 +157,7 @@ public sealed partial class Http2ConnectionStage
 
             private void OnAppInputClosed()
             {
-                // The app stage is done with the request (it answered without reading the whole body).
-                _appInputClosed = true;
+                // The app stage stopped: whatever was queued for it goes back to the connection's window.
                 _logic.GiveBack(_queued + _handed);
                 _queued = _handed = 0;
                 _body.Clear();
@@ -153,6 +183,7 @@ public sealed partial class Http2ConnectionStage
                         if (ends)
                         {
                             Ended();
+                            _logic.Flush();
                             return;
                         }
                         Pend(body, start.Final, start.Trailers);
@@ -205,7 +236,7 @@ public sealed partial class Http2ConnectionStage
                 return true;
             }
 
-            /// <summary>END_STREAM is framed: the app's last write is acknowledged, and the stream closes with its app stage.</summary>
+            /// <summary>END_STREAM is framed: the app's last write is acknowledged.</summary>
             private void Ended()
             {
                 _localEnded = true;
@@ -213,26 +244,38 @@ public sealed partial class Http2ConnectionStage
                 if (!_fromApp.IsClosed) _fromApp.Pull();
             }
 
+            /// <summary>The exchange is over on both sides: the stream leaves and the lane is free.</summary>
+            private void Finish()
+            {
+                Active = false;
+                _logic.Release(this);
+            }
+
             private void OnAppFinished()
             {
-                if (!_localEnded)
+                // The app stage stopped (the worker drains, the app failed mid-response, or the lane was aborted): the lane
+                // ends with it.
+                Dead = true;
+                if (!_toApp.IsClosed) _toApp.Complete();
+                if (!Active) return;
+                Active = false;
+                if (_localEnded)
                 {
-                    // The app stage stopped without a whole response (the connection went, or the app failed mid-way).
-                    _logic.ResetStream(Id, Http2ErrorCode.InternalError);
-                    return;
+                    if (!RemoteEnded) _logic.ResetStream(Id, Http2ErrorCode.NoError, keepLane: true);
+                    _logic.Remove(this);
                 }
-                // Answered before the client finished sending: it may stop (RFC 9113 §8.1).
-                if (!RemoteEnded) FrameWriter.RstStream(_logic._output, Id, Http2ErrorCode.NoError);
-                _logic.Remove(this);
-                Abort();
+                else
+                {
+                    _logic.ResetStream(Id, Http2ErrorCode.InternalError, keepLane: true);
+                }
                 _logic.Flush();
             }
 
-            private void OnAppFailed(Exception cause) => _logic.ResetStream(Id, Http2ErrorCode.InternalError);
-
-            /// <summary>Ends both substreams (a reset, or the connection's end): the app sees its request aborted.</summary>
+            /// <summary>Ends the lane (a reset, or the connection's end): an app still running sees its request aborted.</summary>
             public void Abort()
             {
+                Dead = true;
+                Active = false;
                 if (!_toApp.IsClosed) _toApp.Fail(new IOException($"HTTP/2 stream {Id} was reset."));
                 if (!_fromApp.IsClosed) _fromApp.Cancel();
             }

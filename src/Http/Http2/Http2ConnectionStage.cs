@@ -62,6 +62,8 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         private readonly HpackDecoder _decoder;
         private readonly HpackEncoder _encoder = new();
         private readonly Dictionary<int, StreamState> _streams = new();
+        private readonly List<StreamState> _lanes = new();
+        private readonly Stack<StreamState> _freeLanes = new();
         private readonly LinkedList<StreamState> _sending = new();
         private readonly List<(string, string)> _fields = new();
         private readonly Action<string, string> _onField;
@@ -126,7 +128,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
             _drainRegistration.Dispose();
             _goingAwayRegistration.Dispose();
             if (_member is not null) _stage.Roster.Leave(_member);
-            foreach (var stream in _streams.Values) stream.Abort();
+            foreach (var lane in _lanes) lane.Abort();
             _streams.Clear();
         }
 
@@ -170,7 +172,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         {
             // The client closed its side: nothing more will come, and nothing can be answered on a half-closed TCP
             // connection that HTTP/2 would expect to stay open.
-            foreach (var stream in _streams.Values) stream.Abort();
+            foreach (var lane in _lanes) lane.Abort();
             _streams.Clear();
             _closing = true;
             if (_output.Length == 0) CompleteStage();
@@ -344,19 +346,46 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
                 if (!end) ResetStream(streamId, Http2ErrorCode.NoError);
                 return;
             }
-            var request = new HttpRequest();
-            if (RequestHeaders.TryBuild(_fields, end, request) is { } malformed)
+            var lane = TakeLane();
+            if (RequestHeaders.TryBuild(_fields, end, lane.Request) is { } malformed)
             {
                 Log.Debug("HTTP/2 malformed request on stream {0} from {1}: {2}", streamId, _stage.Connection.RemoteEndPoint, malformed);
+                _freeLanes.Push(lane);
                 ResetStream(streamId, Http2ErrorCode.ProtocolError);
                 return;
             }
-            if (!Accept(request, streamId)) { ResetStream(streamId, Http2ErrorCode.ProtocolError); return; }
-            var stream = new StreamState(this, streamId, request, _h2.InitialWindowSize, _peerInitialWindow, end);
-            _streams.Add(streamId, stream);
+            if (!Accept(lane.Request, streamId))
+            {
+                _freeLanes.Push(lane);
+                ResetStream(streamId, Http2ErrorCode.ProtocolError);
+                return;
+            }
+            _streams.Add(streamId, lane);
             CancelTimer(IdleTimer);
             _stage.Roster.Move(_member!, ConnectionPhase.InRequest);
-            stream.Start();
+            lane.Begin(streamId, _peerInitialWindow, end);
+        }
+
+        /// <summary>
+        /// A lane for a new stream: one whose app stage finished its last exchange, else a new one. Lanes are reused as
+        /// an HTTP/1 connection reuses its stages from request to request: materializing an app stage per stream cost
+        /// more than the exchange itself.
+        /// </summary>
+        private StreamState TakeLane()
+        {
+            while (_freeLanes.TryPop(out var free))
+                if (!free.Dead) return free;
+            var lane = new StreamState(this, _h2.InitialWindowSize);
+            _lanes.Add(lane);
+            lane.Start();
+            return lane;
+        }
+
+        /// <summary>The lane's exchange is over: its stream leaves the connection and the lane waits for another.</summary>
+        private void Release(StreamState lane)
+        {
+            Remove(lane);
+            if (!_closing) _freeLanes.Push(lane);
         }
 
         /// <summary>What the HTTP/1 parser adds to a request from its connection: endpoints, scheme, mount point.</summary>
@@ -523,19 +552,24 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
 
         // ---- Streams and the connection's end ----
 
-        private void ResetStream(int streamId, Http2ErrorCode error)
+        /// <summary>
+        /// Sends RST_STREAM; the stream leaves the connection, and its lane is aborted unless <paramref name="keepLane"/>
+        /// (the lane's app stage has finished with it, or finishes on its own).
+        /// </summary>
+        private void ResetStream(int streamId, Http2ErrorCode error, bool keepLane = false)
         {
             FrameWriter.RstStream(_output, streamId, error);
             if (_streams.TryGetValue(streamId, out var stream))
             {
                 Remove(stream);
-                stream.Abort();
+                if (!keepLane) stream.Abort();
             }
         }
 
         private void Remove(StreamState stream)
         {
-            if (!_streams.Remove(stream.Id)) return;
+            if (!_streams.TryGetValue(stream.Id, out var current) || current != stream) return;
+            _streams.Remove(stream.Id);
             _sending.Remove(stream);
             GiveBack(stream.Unread);
             if (_streams.Count > 0) return;
@@ -577,7 +611,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
             if (!_goAwaySent || error != Http2ErrorCode.NoError) FrameWriter.GoAway(_output, _highestStreamId, error, debug);
             _goAwaySent = true;
             _closing = true;
-            foreach (var stream in _streams.Values) stream.Abort();
+            foreach (var lane in _lanes) lane.Abort();
             _streams.Clear();
             _sending.Clear();
             if (_output.Length == 0) CompleteAfterPush();

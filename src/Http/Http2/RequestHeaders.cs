@@ -15,9 +15,11 @@ public static class RequestHeaders
     /// <summary>Fills <paramref name="request"/> from <paramref name="fields"/>; returns why the list is malformed, or null.</summary>
     /// <param name="fields">The fields in received order.</param>
     /// <param name="endStream">The HEADERS frame ended the stream: there is no body.</param>
-    /// <param name="request">A fresh request.</param>
+    /// <param name="request">The request to fill: a fresh one, or one reused from an earlier stream.</param>
     public static string? TryBuild(IReadOnlyList<(string Name, string Value)> fields, bool endStream, HttpRequest request)
     {
+        request.Headers.Clear();
+        request.Trailers.Clear();
         string? method = null, scheme = null, authority = null, path = null;
         bool regularSeen = false;
         List<string>? cookies = null;
@@ -80,8 +82,8 @@ public static class RequestHeaders
             Version = Parsing.HttpVersion.Http20,
             Body = endStream ? BodyKind.None : contentLength is { } known ? (known == 0 ? BodyKind.None : BodyKind.ContentLength) : BodyKind.Chunked,
             ContentLength = contentLength ?? 0,
-            // One exchange per stream: the app stage ends with its response.
-            KeepAlive = false,
+            // The app stage goes on to the next stream of its lane after this one.
+            KeepAlive = true,
             ExpectContinue = expectContinue && !endStream,
         };
         return null;
