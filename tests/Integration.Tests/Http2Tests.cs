@@ -94,6 +94,16 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
             Assert.Equal($"/get{i}", (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["path"]!);
         });
         await Task.WhenAll(uploads.Concat(gets));
+
+        // Streams after one another reuse the server's per-stream state: nothing of one request shows in the next.
+        using (var marked = new HttpRequestMessage(HttpMethod.Get, $"{url}/marked"))
+        {
+            marked.Headers.Add("x-only-once", "1");
+            using var first = await http.SendAsync(marked);
+            Assert.Contains("x-only-once", await first.Content.ReadAsStringAsync());
+        }
+        for (int i = 0; i < 20; i++)
+            Assert.DoesNotContain("x-only-once", await http.GetStringAsync($"{url}/after{i}"));
     }
 
     [SkippableFact]
@@ -129,6 +139,37 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
         });
         using var response = await http.GetAsync(url);
         Assert.Equal(HttpVersion.Version20, response.Version);
+    }
+
+    [SkippableFact]
+    public async Task A_browser_gets_server_sent_events_from_an_aspnetcore_app_over_h2()
+    {
+        Skip.If(HeadlessChromium.Unavailable is not null, HeadlessChromium.Unavailable);
+        var (cert, key, _) = _certificates.Server();
+        await using var server = await ServerProcess.StartServingAsync(Paths.AspNetProbe, 1, output,
+            "--http-protocols", "h2,h1", "--control-socket-disable", "--certfile", cert, "--keyfile", key);
+        // The test CA is not in the browser's store; the certificate's chain is TlsTests' concern.
+        await using var browser = await HeadlessChromium.StartAsync("--ignore-certificate-errors");
+        await browser.NavigateAsync($"https://127.0.0.1:{server.Port}/sse.html");
+        var log = await browser.WaitForAsync("document.getElementById('log')?.textContent ?? ''", v => v?.Contains("event 3") == true, TimeSpan.FromSeconds(30));
+        Assert.Equal("event 1\nevent 2\nevent 3\n", log);
+        Assert.Equal("h2", await browser.EvaluateAsync("performance.getEntriesByType('navigation')[0].nextHopProtocol"));
+    }
+
+    [Fact]
+    public async Task An_aspnetcore_app_sees_http2_as_on_kestrel()
+    {
+        await using var server = await ServerProcess.StartServingAsync(Paths.AspNetProbe, 1, output, "--http-protocols", "h2,h1", "--control-socket-disable");
+        using var http = H2Client();
+        var url = $"http://127.0.0.1:{server.Port}/protocol";
+        var first = JsonNode.Parse(await http.GetStringAsync(url))!;
+        var second = JsonNode.Parse(await http.GetStringAsync(url))!;
+        Assert.Equal(("HTTP/2", 1, 3), ((string)first["protocol"]!, (int)first["streamId"]!, (int)second["streamId"]!));
+        Assert.Null(first["upgradable"]);
+        using var http1 = new HttpClient();
+        var overHttp1 = JsonNode.Parse(await http1.GetStringAsync(url))!;
+        Assert.Equal(("HTTP/1.1", false), ((string)overHttp1["protocol"]!, (bool)overHttp1["upgradable"]!));
+        Assert.Null(overHttp1["streamId"]);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.AspNetCore.Hosting.Server.Abstractions;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using OurRequest = AkkaGunicorn.Http.App.HttpRequest;
 using OurResponse = AkkaGunicorn.Http.App.HttpResponse;
 
@@ -24,12 +25,14 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         typeof(IHttpRequestLifetimeFeature), typeof(IHttpConnectionFeature), typeof(IHttpRequestIdentifierFeature),
         typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpBodyControlFeature), typeof(IHttpMaxRequestBodySizeFeature),
         typeof(IHttpRequestTrailersFeature), typeof(IHttpResponseTrailersFeature), typeof(IHttpUpgradeFeature),
-        typeof(ITlsConnectionFeature), typeof(ITlsHandshakeFeature),
+        typeof(ITlsConnectionFeature), typeof(ITlsHandshakeFeature), typeof(IHttp2StreamIdFeature),
     ];
 
     private static readonly int ResponseTrailersSlot = Array.IndexOf(OwnTypes, typeof(IHttpResponseTrailersFeature));
     private static readonly int TlsConnectionSlot = Array.IndexOf(OwnTypes, typeof(ITlsConnectionFeature));
     private static readonly int TlsHandshakeSlot = Array.IndexOf(OwnTypes, typeof(ITlsHandshakeFeature));
+    private static readonly int StreamIdSlot = Array.IndexOf(OwnTypes, typeof(IHttp2StreamIdFeature));
+    private static readonly int UpgradeSlot = Array.IndexOf(OwnTypes, typeof(IHttpUpgradeFeature));
 
     private readonly object?[] _own = new object?[OwnTypes.Length];
     private readonly List<KeyValuePair<Type, object>> _set = new(8);
@@ -105,6 +108,9 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         // Trailers travel with chunked HTTP/1.1 bodies and HTTP/2 streams; Kestrel offers neither feature on HTTP/1.0.
         if (request.Version < Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
         if (request.Tls is null) _own[TlsConnectionSlot] = _own[TlsHandshakeSlot] = null;
+        // As on Kestrel: a stream id over HTTP/2, upgrades over HTTP/1.1 only.
+        if (request.StreamId == 0) _own[StreamIdSlot] = null;
+        else _own[UpgradeSlot] = null;
         _set.Clear();
         ResetRequest(request, aborted);
         ResetResponse(response);

@@ -193,6 +193,14 @@ app.MapGet("/ws.html", () => Results.Content("""
     </script></body></html>
     """, "text/html"));
 
+// The protocol as the app sees it: version, HTTP/2 stream id, whether upgrades are on offer.
+app.MapGet("/protocol", (HttpContext context) => new Dictionary<string, object?>
+{
+    ["protocol"] = context.Request.Protocol,
+    ["streamId"] = context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttp2StreamIdFeature>()?.StreamId,
+    ["upgradable"] = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>()?.IsUpgradableRequest,
+});
+
 // What the app's runtime settings and process look like from inside.
 app.MapGet("/runtime", () => new Dictionary<string, object?>
 {

@@ -27,13 +27,14 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
     /// <summary>Why no browser can run here, or null.</summary>
     public static string? Unavailable => File.Exists(Executable) ? null : $"{Executable} is not installed (Debian package chromium)";
 
-    public static async Task<HeadlessChromium> StartAsync()
+    /// <summary>Starts a browser with <paramref name="extra"/> switches beside the usual ones.</summary>
+    public static async Task<HeadlessChromium> StartAsync(params string[] extra)
     {
         var profile = Directory.CreateTempSubdirectory("ag-chromium-").FullName;
         var info = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        foreach (var arg in (string[])[ "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--remote-debugging-port=0",
-                     $"--user-data-dir={profile}", "about:blank" })
+                     $"--user-data-dir={profile}", .. extra, "about:blank"])
             info.ArgumentList.Add(arg);
         var browser = new HeadlessChromium(Process.Start(info)!, profile);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
