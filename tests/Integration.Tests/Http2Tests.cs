@@ -248,6 +248,21 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
         Assert.True(await client.ClosedAsync());
     }
 
+    [Fact]
+    public async Task Padded_frames_reach_the_app_without_their_padding()
+    {
+        await using var server = await StartAsync();
+        using var client = await RawH2.ConnectAsync(server.Port);
+        static byte[] Padded(string text, int padding) => [(byte)padding, .. System.Text.Encoding.ASCII.GetBytes(text), .. new byte[padding]];
+        await client.SendAsync([
+            .. RawH2.Frame(1, 0x4 | 0x8, 1, [5, .. RawH2.PostBlock, 0, 0, 0, 0, 0]),
+            .. RawH2.Frame(0, 0x8, 1, Padded("hello", 200)),
+            .. RawH2.Frame(0, 0x8 | 0x1, 1, Padded(" world", 3)),
+        ]);
+        var body = JsonNode.Parse(await client.ReadBodyAsync(1))!;
+        Assert.Equal(("POST", "hello world"), ((string)body["method"]!, System.Text.Encoding.ASCII.GetString(Convert.FromBase64String((string)body["body_base64"]!))));
+    }
+
     [Theory]
     [InlineData("data on stream 0", 0x1u)]
     [InlineData("headers on an even stream", 0x1u)]
@@ -276,6 +291,8 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
     {
         // :method GET, :scheme http, :path /, :authority www.example.com (RFC 7541 C.3.1).
         public static readonly byte[] GetBlock = Convert.FromHexString("828684410f7777772e6578616d706c652e636f6d");
+        // The same with :method POST.
+        public static readonly byte[] PostBlock = Convert.FromHexString("838684410f7777772e6578616d706c652e636f6d");
         private readonly Socket _socket;
         private readonly NetworkStream _stream;
 
@@ -332,6 +349,24 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
                 await _stream.ReadExactlyAsync(payload, timeout.Token);
                 if (header[3] == 7)
                     return (BinaryPrimitives.ReadUInt32BigEndian(payload.AsSpan(4)), System.Text.Encoding.ASCII.GetString(payload, 8, length - 8));
+            }
+        }
+
+        /// <summary>Reads frames until <paramref name="stream"/> ends; returns its DATA as text.</summary>
+        public async Task<string> ReadBodyAsync(int stream)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            var header = new byte[9];
+            var body = new MemoryStream();
+            while (true)
+            {
+                await _stream.ReadExactlyAsync(header, timeout.Token);
+                int length = header[0] << 16 | header[1] << 8 | header[2];
+                var payload = new byte[length];
+                await _stream.ReadExactlyAsync(payload, timeout.Token);
+                if (BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(5)) != stream) continue;
+                if (header[3] == 0) body.Write(payload);
+                if (header[3] is 0 or 1 && (header[4] & 0x1) != 0) return System.Text.Encoding.UTF8.GetString(body.ToArray());
             }
         }
 

@@ -254,10 +254,19 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
                 if (stream is not null) ResetStream(stream.Id, Http2ErrorCode.StreamClosed);
                 return;
             }
-            // Padding is credited back at once; the data when the app has read it.
-            GiveBack(header.Length - data.Length);
             stream.ReceiveWindow -= header.Length;
-            if (stream.ReceiveWindow < 0) { ResetStream(stream.Id, Http2ErrorCode.FlowControlError); GiveBack(data.Length); return; }
+            if (stream.ReceiveWindow < 0) { ResetStream(stream.Id, Http2ErrorCode.FlowControlError); GiveBack(header.Length); return; }
+            // Padding is credited back at once, to the connection and the stream; the data when the app has read it.
+            int padding = header.Length - data.Length;
+            if (padding > 0)
+            {
+                GiveBack(padding);
+                if (!end)
+                {
+                    FrameWriter.WindowUpdate(_output, stream.Id, padding);
+                    stream.ReceiveWindow += padding;
+                }
+            }
             stream.Received += data.Length;
             if (stream.Request.ContentLength is { } declared && (stream.Received > declared || (end && stream.Received != declared)))
             {
