@@ -269,16 +269,18 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
     [InlineData("a frame beyond the maximum size", 0x6u)]
     [InlineData("a broken header block", 0x9u)]
     [InlineData("a window beyond 2^31-1", 0x3u)]
+    [InlineData("a preface without SETTINGS", 0x1u)]
     public async Task Protocol_errors_get_goaway_with_their_code(string what, uint expected)
     {
         await using var server = await StartAsync();
-        using var client = await RawH2.ConnectAsync(server.Port);
+        using var client = await RawH2.ConnectAsync(server.Port, settings: what != "a preface without SETTINGS");
         byte[] frame = what switch
         {
             "data on stream 0" => RawH2.Frame(0, 0, 0, [1, 2, 3]),
             "headers on an even stream" => RawH2.Frame(1, 0x5, 2, RawH2.GetBlock),
             "a frame beyond the maximum size" => RawH2.Frame(0, 0, 1, new byte[20000]),
             "a broken header block" => RawH2.Frame(1, 0x5, 1, [0xbe]),
+            "a preface without SETTINGS" => RawH2.Frame(6, 0, 0, new byte[8]),
             _ => [.. RawH2.Frame(8, 0, 0, [0x7f, 0xff, 0xff, 0xff]), .. RawH2.Frame(8, 0, 0, [0x7f, 0xff, 0xff, 0xff])],
         };
         await client.SendAsync(frame, tolerateReset: true);
@@ -302,12 +304,12 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
             _stream = new NetworkStream(socket, ownsSocket: true);
         }
 
-        public static async Task<RawH2> ConnectAsync(int port)
+        public static async Task<RawH2> ConnectAsync(int port, bool settings = true)
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(IPAddress.Loopback, port);
             var client = new RawH2(socket);
-            await client.SendAsync([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), .. Frame(4, 0, 0, [])]);
+            await client.SendAsync([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), .. settings ? Frame(4, 0, 0, []) : []]);
             return client;
         }
 

@@ -73,7 +73,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         private FrameBuffer _output = new(), _spare = new();
         private byte[] _input = new byte[16 * 1024];
         private int _inputLength;
-        private bool _prefaceSeen, _closing, _goAwaySent, _inputHeld, _peerGoingAway;
+        private bool _prefaceSeen, _settingsSeen, _closing, _goAwaySent, _inputHeld, _peerGoingAway;
         private int _highestStreamId;
         // What the client may still send on the connection, and what we may send.
         private long _receiveWindow, _sendWindow = 65535;
@@ -209,7 +209,13 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         {
             if (_blockStream != 0 && (header.Type != FrameType.Continuation || header.StreamId != _blockStream))
                 throw new ConnectionError(Http2ErrorCode.ProtocolError, "a header block interrupted");
-            // A SETTINGS frame comes first (RFC 9113 §3.4).
+            if (!_settingsSeen)
+            {
+                // The client's preface ends with a SETTINGS frame (RFC 9113 §3.4).
+                if (header.Type != FrameType.Settings || header.Has(FrameFlags.Ack))
+                    throw new ConnectionError(Http2ErrorCode.ProtocolError, "the client's preface without SETTINGS");
+                _settingsSeen = true;
+            }
             switch (header.Type)
             {
                 case FrameType.Data: OnData(header, payload); break;
