@@ -17,7 +17,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
 {
     private const string RetireTimer = "retire", LivenessTimer = "liveness", AbortTimer = "abort";
     private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
-    private const int SIGABRT = 6;
+    private const int SIGABRT = 6, SIGTERM = 15;
     private readonly WorkerPlan _plan;
     private readonly SlotRef _slotRef;
     private readonly ArbiterHooks _hooks;
@@ -157,13 +157,15 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
     private void Retire(RetireWorker m)
     {
         _retiring = true;
-        if (!m.Graceful || _worker is null)
+        if (!m.Graceful)
         {
-            // A worker that has not registered serves nothing yet: there is nothing to drain.
             _process!.Kill();
             return;
         }
-        _worker.Tell(new Drain(_process!.Token, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
+        // A worker serves from the moment its app is up, before it has registered: one not registered yet is told by
+        // TERM, which drains it as a Drain would (and if it registers meanwhile, it gets the Drain too).
+        if (_worker is null) _process!.Signal(SIGTERM);
+        else _worker.Tell(new Drain(_process!.Token, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
         Timers.StartSingleTimer(RetireTimer, new RetireDeadlinePassed(), m.Timeout + TimeSpan.FromSeconds(2));
     }
 

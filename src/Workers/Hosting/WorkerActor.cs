@@ -20,7 +20,7 @@ namespace AkkaGunicorn.Workers.Hosting;
 /// </summary>
 public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
-    private const string RegisterTimer = "register", HeartbeatTimer = "heartbeat", DrainTimer = "drain";
+    private const string RegisterTimer = "register", HeartbeatTimer = "heartbeat", DrainTimer = "drain", QuotaTimer = "quota";
     private readonly WorkerOptions _options;
     private readonly IHttpApp _app;
     private readonly IReadOnlyList<Socket> _listeners;
@@ -78,8 +78,23 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     }
 
     /// <inheritdoc />
-    protected override void PreStart() => Self.Tell(new RetryRegistration());
+    protected override void PreStart()
+    {
+        if (_options.Recycle.RequestQuota > 0)
+        {
+            var self = Self;
+            _state.OnQuotaReached(_options.Recycle.RequestQuota, () => self.Tell(new QuotaHit()));
+        }
+        // Serve at once, while registering: the app is up and the listening sockets are ours. Waiting for the Arbiter's
+        // answer (the first association over private remoting) put half a second before every new worker's first request.
+        StartAccepting();
+        Self.Tell(new RetryRegistration());
+    }
 
+    /// <summary>
+    /// Serving already, and telling the Arbiter so until it answers. A drain may come first (TERM to this process);
+    /// heartbeats and recycling wait for the answer.
+    /// </summary>
     private void Registering()
     {
         Receive<RetryRegistration>(_ =>
@@ -99,15 +114,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             Timers.Cancel(RegisterTimer);
             _arbiter = Sender;
-            if (_options.Recycle.RequestQuota > 0)
-            {
-                var self = Self;
-                _state.OnQuotaReached(_options.Recycle.RequestQuota, () => self.Tell(new QuotaHit()));
-            }
-            StartAccepting();
             Timers.StartPeriodicTimer(HeartbeatTimer, new SendHeartbeat(), _options.Settings.HeartbeatInterval);
+            Log.Information("Serving on {Listeners}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
             Become(Serving);
         });
+        Receive<AcceptStreamFailed>(AcceptFailed);
+        Receive<WorkerShutdown.StopAccepting>(BeginDrain);
+        // The quota cannot be reported before the Arbiter answers: look again in a moment.
+        Receive<QuotaHit>(hit => Timers.StartSingleTimer(QuotaTimer, hit, TimeSpan.FromMilliseconds(200)));
         Receive<Rejected>(m => Mine(m.Token), m =>
         {
             Log.Error("The Arbiter rejected this worker: {Reason}", m.Reason);
@@ -117,29 +131,33 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void Serving()
     {
-        // A worker that can no longer accept must not live on heartbeating as if it served: exit, and be replaced.
-        Receive<AcceptStreamFailed>(m =>
-        {
-            Log.Error(m.Cause, "The accept stream failed; exiting so that the Arbiter replaces this worker");
-            _exit.TrySetResult(WorkerExit.AcceptFailed);
-        });
+        Receive<AcceptStreamFailed>(AcceptFailed);
         Receive<SendHeartbeat>(_ => Heartbeat(recycle: true));
         Receive<QuotaHit>(_ => AskToBeReplaced(_options.Recycle.QuotaReason(_state.RequestsServed)));
         // A drain runs the worker's CoordinatedShutdown, whose first phase comes back as StopAccepting.
         Receive<Drain>(m => Mine(m.Token), m => WorkerShutdown.Request(Context.System, m));
-        Receive<WorkerShutdown.StopAccepting>(stop =>
-        {
-            var m = stop.Drain;
-            _acceptingStopped = stop.Done;
-            Log.Information("Draining ({Reason}): finishing {Count} open connections", m.Reason, _state.OpenConnections);
-            _state.BeginDraining();
-            _share?.Leave();
-            _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
-            // Count connections only once no accept can still bring one in.
-            // A reuse_port socket is this worker's alone: what waits in its queue is nobody else's to serve.
-            _accepting.StopAsync(m.SweepBacklog || _options.Settings.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
-            Become(Draining);
-        });
+        Receive<WorkerShutdown.StopAccepting>(BeginDrain);
+    }
+
+    /// <summary>A worker that can no longer accept must not live on heartbeating as if it served: exit, and be replaced.</summary>
+    private void AcceptFailed(AcceptStreamFailed m)
+    {
+        Log.Error(m.Cause, "The accept stream failed; exiting so that the Arbiter replaces this worker");
+        _exit.TrySetResult(WorkerExit.AcceptFailed);
+    }
+
+    private void BeginDrain(WorkerShutdown.StopAccepting stop)
+    {
+        var m = stop.Drain;
+        _acceptingStopped = stop.Done;
+        Log.Information("Draining ({Reason}): finishing {Count} open connections", m.Reason, _state.OpenConnections);
+        _state.BeginDraining();
+        _share?.Leave();
+        _drainDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(m.TimeoutMs);
+        // Count connections only once no accept can still bring one in.
+        // A reuse_port socket is this worker's alone: what waits in its queue is nobody else's to serve.
+        _accepting.StopAsync(m.SweepBacklog || _options.Settings.ReusePort).PipeTo(Self, success: () => new AcceptingStopped());
+        Become(Draining);
     }
 
     /// <summary>
@@ -171,9 +189,13 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
                 return;
             }
             if (_state.OpenConnections > 0) Log.Warning("Graceful timeout: closing {Count} connections", _state.OpenConnections);
-            // The last figures first (the Arbiter keeps an exited worker's last report in the server's totals), then goodbye.
-            Report(Environment.WorkingSet, force: true);
-            _arbiter!.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
+            // The last figures first (the Arbiter keeps an exited worker's last report in the server's totals), then goodbye;
+            // unless the Arbiter never answered (a drain before registration), in which case there is nobody to tell.
+            if (_arbiter is not null)
+            {
+                Report(Environment.WorkingSet, force: true);
+                _arbiter.Tell(new Drained(_token, Environment.ProcessId, _state.RequestsServed));
+            }
             _exit.TrySetResult(0);
         });
         // Already draining: a second Drain (TERM after the Arbiter's) changes nothing; the accept stream's end is expected.
@@ -267,7 +289,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             accepted.RunWith(new ConnectionHost(_graph, _options.Settings.WorkerConnections, roster, Opened, Closed, () => state.OpenConnections), _materializer)
                 .ContinueWith(t => self.Tell(new AcceptStreamFailed(t.Exception!.GetBaseException())), TaskContinuationOptions.OnlyOnFaulted);
         }
-        Log.Information("Serving on {Listeners}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
     }
 
     private void Opened()
