@@ -106,6 +106,45 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
             Assert.DoesNotContain("x-only-once", await http.GetStringAsync($"{url}/after{i}"));
     }
 
+    [Fact]
+    public async Task A_stream_whose_body_trickles_is_reset_and_the_connection_serves_on()
+    {
+        await using var server = await StartAsync(1, "--min-request-body-rate", "1000", "--data-rate-grace", "1");
+        using var http = H2Client();
+        var url = $"http://127.0.0.1:{server.Port}";
+        var stalled = new TaskCompletionSource();
+        try
+        {
+            var started = DateTime.UtcNow;
+            var error = await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.PostAsync($"{url}/slow", new StalledContent(stalled.Task)));
+            output.WriteLine($"after {(DateTime.UtcNow - started).TotalSeconds:F1} s: {error.GetBaseException().Message}");
+            Assert.Contains("CANCEL", error.GetBaseException().Message, StringComparison.OrdinalIgnoreCase);
+            using var after = await http.GetAsync($"{url}/after");
+            Assert.Equal((HttpStatusCode.OK, HttpVersion.Version20), (after.StatusCode, after.Version));
+        }
+        finally
+        {
+            stalled.TrySetResult();
+        }
+    }
+
+    /// <summary>Ten bytes of a body, then nothing until <paramref name="release"/>.</summary>
+    private sealed class StalledContent(Task release) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(new byte[10]);
+            await stream.FlushAsync();
+            await release;
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     [SkippableFact]
     public async Task H2load_runs_many_concurrent_streams_without_a_failure()
     {

@@ -1,6 +1,7 @@
 using Akka.Streams.Dsl;
 using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Http2.Frames;
+using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Http.Stages;
 
 namespace AkkaGunicorn.Http.Http2;
@@ -27,6 +28,9 @@ public sealed partial class Http2ConnectionStage
             private bool _startSent, _requestDone, _localEnded;
             // Body bytes queued for the app, handed to it but not yet read, and read but not yet credited to the stream.
             private int _queued, _handed, _consumed;
+            // min_request_body_rate: the body's bytes so far, and how long the app has waited for them (ms), counting
+            // only while it waits (since _waitStarted, 0 when it does not).
+            private long _bodyBytes, _waited, _waitStarted;
             // The response part being framed.
             private ReadOnlyMemory<byte> _pending;
             private bool _pendingFinal;
@@ -79,6 +83,7 @@ public sealed partial class Http2ConnectionStage
                 _startSent = _localEnded = false;
                 _requestDone = Request.Framing.Body == Parsing.BodyKind.None;
                 _queued = _handed = _consumed = 0;
+                _bodyBytes = _waited = _waitStarted = 0;
                 _pending = default;
                 if (_toApp.IsAvailable) OnAppPull();
             }
@@ -95,6 +100,12 @@ public sealed partial class Http2ConnectionStage
                 {
                     _body.Enqueue(data.ToArray());
                     _queued += data.Length;
+                    _bodyBytes += data.Length;
+                }
+                if (_waitStarted != 0)
+                {
+                    _waited += Environment.TickCount64 - _waitStarted;
+                    _waitStarted = 0;
                 }
                 RemoteEnded |= end;
                 if (_toApp.IsAvailable) OnAppPull();
@@ -133,7 +144,12 @@ public sealed partial class Http2ConnectionStage
                     _handed = chunk.Length;
                     _toApp.Push(new RequestBodyChunk(chunk));
                 }
-                else if (RemoteEnded || _localEnded)
+                else if (!RemoteEnded && !_localEnded)
+                {
+                    // The app waits for the client: the time counts against min_request_body_rate.
+                    _waitStarted = Environment.TickCount64;
+                }
+                else
                 {
                     // The whole body; or the response is complete and the app stage discards the rest, which the client
                     // is told not to send (RST_STREAM NO_ERROR, RFC 9113 §8.1).
@@ -141,6 +157,17 @@ public sealed partial class Http2ConnectionStage
                     _requestDone = true;
                     _toApp.Push(_trailers is null ? RequestBodyEnd.NoTrailers : new RequestBodyEnd(_trailers));
                 }
+            }
+
+            /// <summary>
+            /// Whether the client sends the body slower than <c>min_request_body_rate</c> while the app waits for it,
+            /// after <c>data_rate_grace</c> (as the HTTP/1 parser judges a body).
+            /// </summary>
+            public bool TooSlow(long now, HttpServerOptions options)
+            {
+                if (!Active || _waitStarted == 0 || options.MinRequestBodyRate <= 0) return false;
+                long waited = _waited + now - _waitStarted;
+                return waited > (long)options.DataRateGrace.TotalMilliseconds && _bodyBytes * 1000 < (long)options.MinRequestBodyRate * waited;
             }
 
             private void Credit(int bytes)

@@ -45,7 +45,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         /// <inheritdoc />
         protected override object LogSource => StageLogSource.Of(this);
 
-        private const string IdleTimer = "idle";
+        private const string IdleTimer = "idle", RateTimer = "rate";
         // Past this many bytes waiting for the socket, the connection stops reading and framing (a client that sends
         // without reading cannot make it buffer without end).
         private const int OutputHighWater = 256 * 1024;
@@ -120,6 +120,8 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
             ]);
             if (_h2.ConnectionWindowSize > 65535) FrameWriter.WindowUpdate(_output, 0, _h2.ConnectionWindowSize - 65535);
             ScheduleOnce(IdleTimer, _stage.Options.RequestHeaderTimeout);
+            // One periodic check per connection, as the HTTP/1 parser has, rather than a timer per stream.
+            if (_stage.Options.MinRequestBodyRate > 0) ScheduleRepeatedly(RateTimer, TimeSpan.FromSeconds(1));
             Pull(_stage._in);
         }
 
@@ -610,7 +612,29 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
 
         protected override void OnTimer(object timerKey)
         {
+            if (timerKey is RateTimer)
+            {
+                CheckBodyRates();
+                return;
+            }
             if (_streams.Count == 0) Close(Http2ErrorCode.NoError, _prefaceSeen ? "idle" : "no preface in time");
+        }
+
+        /// <summary>Streams whose client trickles a body the app waits for are reset with CANCEL, as a slow HTTP/1 body gets 408.</summary>
+        private void CheckBodyRates()
+        {
+            if (_streams.Count == 0) return;
+            long now = Environment.TickCount64;
+            List<int>? slow = null;
+            foreach (var (id, stream) in _streams)
+                if (stream.TooSlow(now, _stage.Options)) (slow ??= []).Add(id);
+            if (slow is null) return;
+            foreach (int id in slow)
+            {
+                _stage.State.Expired(ConnectionExpiry.SlowRequestBody);
+                ResetStream(id, Http2ErrorCode.Cancel);
+            }
+            Flush();
         }
 
         private void OnEvicted()
