@@ -302,6 +302,21 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
         Assert.Equal(("POST", "hello world"), ((string)body["method"]!, System.Text.Encoding.ASCII.GetString(Convert.FromBase64String((string)body["body_base64"]!))));
     }
 
+    [Fact]
+    public async Task A_client_that_half_closes_after_its_request_still_gets_the_answer()
+    {
+        await using var server = await StartAsync();
+        // The whole session in one write, then the client's side closed, as a scripted client (nc) does.
+        using var client = await RawH2.ConnectAsync(server.Port);
+        await client.SendAsync(RawH2.Frame(1, 0x5, 1, RawH2.GetBlock));
+        client.FinishSending();
+        var body = JsonNode.Parse(await client.ReadBodyAsync(1))!;
+        Assert.Equal(("GET", "HTTP/2"), ((string)body["method"]!, (string)body["version"]!));
+        var (error, _) = await client.ReadGoAwayAsync();
+        Assert.Equal(0u, error);
+        Assert.True(await client.ClosedAsync());
+    }
+
     [Theory]
     [InlineData("data on stream 0", 0x1u)]
     [InlineData("headers on an even stream", 0x1u)]
@@ -430,6 +445,9 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
                 return false;
             }
         }
+
+        /// <summary>Shuts down the sending side (a TCP half-close).</summary>
+        public void FinishSending() => _socket.Shutdown(SocketShutdown.Send);
 
         public void Dispose() => _stream.Dispose();
     }

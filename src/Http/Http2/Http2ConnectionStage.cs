@@ -172,12 +172,12 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
 
         public void OnUpstreamFinish()
         {
-            // The client closed its side: nothing more will come, and nothing can be answered on a half-closed TCP
-            // connection that HTTP/2 would expect to stay open.
-            foreach (var lane in _lanes) lane.Abort();
-            _streams.Clear();
-            _closing = true;
-            if (_output.Length == 0) CompleteStage();
+            // The client has finished sending (a half-close): streams it sent whole are answered, those still waiting
+            // for body bytes cannot complete and are cancelled, and the connection closes after the last answer.
+            _peerGoingAway = true;
+            foreach (var (id, stream) in _streams.ToList())
+                if (!stream.RemoteEnded) ResetStream(id, Http2ErrorCode.Cancel);
+            if (!CloseIfDone()) Flush();
         }
 
         public void OnUpstreamFailure(Exception e) => FailStage(e);
@@ -368,6 +368,8 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
             {
                 Log.Debug("HTTP/2 malformed request on stream {0} from {1}: {2}", streamId, _stage.Connection.RemoteEndPoint, malformed);
                 _freeLanes.Push(lane);
+                // A stream the server must reset costs as one the client resets: a flood of them is the same attack.
+                ChargeReset();
                 ResetStream(streamId, Http2ErrorCode.ProtocolError);
                 return;
             }

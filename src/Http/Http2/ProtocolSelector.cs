@@ -146,14 +146,17 @@ public sealed class ProtocolSelector(IHttpApp app, HttpServerOptions options, Se
             _first = default;
             _held = [];
             Push(outlet, first);
+            // The client may have finished sending while its first bytes waited.
+            if (IsClosed(_stage._socketIn)) Complete(outlet);
         }
 
         private void OnSocketFinish()
         {
             switch (_choice)
             {
-                case Choice.Http2: _toH2!.Complete(); break;
-                case Choice.Http1 when !_first.IsEmpty: break;
+                // Bytes still held go first; their push completes the outlet after them.
+                case Choice.Http2 when _first.IsEmpty: _toH2!.Complete(); break;
+                case not Choice.Undecided when !_first.IsEmpty: break;
                 default: Complete(_stage._toHttp1); break;
             }
         }
@@ -173,6 +176,7 @@ public sealed class ProtocolSelector(IHttpApp app, HttpServerOptions options, Se
                     var first = _first;
                     _first = default;
                     _toH2.Push(first);
+                    if (IsClosed(_stage._socketIn)) _toH2.Complete();
                 }
                 else if (!IsClosed(_stage._socketIn) && !HasBeenPulled(_stage._socketIn)) Pull(_stage._socketIn);
                 else if (IsClosed(_stage._socketIn)) _toH2.Complete();
