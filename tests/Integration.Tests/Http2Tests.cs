@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -7,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AkkaGunicorn.Integration.Tests.Support;
+using static AkkaGunicorn.Integration.Tests.Support.ExternalCommand;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -25,17 +25,6 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
 
     private Task<ServerProcess> StartAsync(int workers = 1, params string[] extra) =>
         ServerProcess.StartServingAsync(Paths.Echo, workers, output, ["--http-protocols", "h2,h1", "--control-socket-disable", .. extra]);
-
-    private static async Task<(int Code, string Out)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout + await stderr);
-    }
 
     private static HttpClient H2Client(SocketsHttpHandler? handler = null) => new(handler ?? new SocketsHttpHandler())
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -8,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AkkaGunicorn.Integration.Tests.Support;
+using static AkkaGunicorn.Integration.Tests.Support.ExternalCommand;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -47,18 +47,6 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
             },
         };
         return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(15) };
-    }
-
-    private static async Task<(int Code, string Out)> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        return (process.ExitCode, await stdout + await stderr);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class Http2Properties : TestKit
         Check.One(Checked, Prop.ForAll(Arb.From(edits.Zip(Gen.ListOf(Gen.Choose(1, 200)))), pick =>
         {
             var (changes, sizes) = pick;
-            var output = Serve(Split(Mutate(Session, changes), sizes));
+            var output = Serve(ByteEdits.Split(ByteEdits.Mutate(Session, changes, keep: FrameHeader.ClientPreface.Length), sizes));
             Assert.Equal(7, Frames(output)[^1].Type);
         }));
     }
@@ -74,38 +74,6 @@ public sealed class Http2Properties : TestKit
         new FrameHeader(payload.Length, (FrameType)type, (FrameFlags)flags, stream).Write(frame);
         payload.CopyTo(frame, 9);
         return frame;
-    }
-
-    /// <summary>Edits bytes after the preface: replace, insert or delete one, at a position taken modulo the rest.</summary>
-    private static byte[] Mutate(byte[] raw, IEnumerable<((int Kind, int At), int Value)> changes)
-    {
-        int fixedPart = FrameHeader.ClientPreface.Length;
-        var bytes = raw.ToList();
-        foreach (var ((kind, at), value) in changes)
-        {
-            int rest = bytes.Count - fixedPart;
-            int i = fixedPart + (rest == 0 ? 0 : at % rest);
-            switch (kind)
-            {
-                case 0 when rest > 0: bytes[i] = (byte)value; break;
-                case 1: bytes.Insert(i, (byte)value); break;
-                case 2 when rest > 0: bytes.RemoveAt(i); break;
-            }
-        }
-        return [.. bytes];
-    }
-
-    private static List<byte[]> Split(byte[] raw, IReadOnlyList<int> sizes)
-    {
-        var pieces = new List<byte[]>();
-        int next = 0;
-        for (int i = 0; i < raw.Length;)
-        {
-            int n = Math.Min(raw.Length - i, sizes.Count == 0 ? raw.Length : sizes[next++ % sizes.Count]);
-            pieces.Add(raw[i..(i + n)]);
-            i += n;
-        }
-        return pieces;
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ public sealed class ParserProperties : TestKit
         {
             var (index, sizes) = pick;
             var c = Cases[index];
-            var output = Serve(c.Options(), Split(c.Raw, sizes), out int calls);
+            var output = Serve(c.Options(), ByteEdits.Split(c.Raw, sizes), out int calls);
             ConformanceAssert.Matches(c, HttpResponseReader.ReadAll(output), closed: true, calls);
         }));
     }
@@ -47,40 +47,10 @@ public sealed class ParserProperties : TestKit
         {
             var ((index, changes), sizes) = pick;
             var c = Cases[index];
-            var raw = Mutate(c.Raw, changes);
-            var output = Serve(c.Options(), Split(raw, sizes), out _);
+            var raw = ByteEdits.Mutate(c.Raw, changes);
+            var output = Serve(c.Options(), ByteEdits.Split(raw, sizes), out _);
             AssertWholeResponses(output);
         }));
-    }
-
-    /// <summary>Each edit replaces, inserts or deletes one byte at a position taken modulo the length.</summary>
-    private static byte[] Mutate(byte[] raw, IEnumerable<((int Kind, int At), int Value)> changes)
-    {
-        var bytes = raw.ToList();
-        foreach (var ((kind, at), value) in changes)
-        {
-            int i = bytes.Count == 0 ? 0 : at % bytes.Count;
-            switch (kind)
-            {
-                case 0 when bytes.Count > 0: bytes[i] = (byte)value; break;
-                case 1: bytes.Insert(i, (byte)value); break;
-                case 2 when bytes.Count > 0: bytes.RemoveAt(i); break;
-            }
-        }
-        return bytes.ToArray();
-    }
-
-    private static List<byte[]> Split(byte[] raw, IReadOnlyList<int> sizes)
-    {
-        var pieces = new List<byte[]>();
-        int next = 0;
-        for (int i = 0; i < raw.Length;)
-        {
-            int n = Math.Min(raw.Length - i, sizes.Count == 0 ? raw.Length : sizes[next++ % sizes.Count]);
-            pieces.Add(raw[i..(i + n)]);
-            i += n;
-        }
-        return pieces;
     }
 
     /// <summary>The bytes through parser, Echo app and writer; the client's input then ends. Must complete within 10 s.</summary>
