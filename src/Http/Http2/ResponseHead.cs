@@ -70,5 +70,17 @@ internal static class ResponseHead
         FrameWriter.EndHeaderBlock(output, block, streamId, endStream: true, maxFrameSize);
     }
 
-    private static string Lower(string name) => name.AsSpan().ContainsAnyInRange('A', 'Z') ? name.ToLowerInvariant() : name;
+    // Apps name a few dozen headers with capitals (Content-Type): their lower-case forms are kept rather than made per
+    // response; past this many distinct names, a name is lowered each time (no app header fills memory).
+    private const int MaxLowered = 512;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Lowered = new(StringComparer.Ordinal);
+
+    private static string Lower(string name)
+    {
+        if (!name.AsSpan().ContainsAnyInRange('A', 'Z')) return name;
+        if (Lowered.TryGetValue(name, out var lower)) return lower;
+        lower = name.ToLowerInvariant();
+        if (Lowered.Count < MaxLowered) Lowered.TryAdd(name, lower);
+        return lower;
+    }
 }
