@@ -292,6 +292,24 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Behind_a_proxy_protocol_balancer_h2c_sees_the_client_it_names()
+    {
+        await using var server = await StartAsync(1, "--proxy-protocol");
+        using (var client = await RawH2.ConnectAsync(server.Port, prefix: "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n"u8.ToArray()))
+        {
+            await client.SendAsync(RawH2.Frame(1, 0x5, 1, RawH2.GetBlock));
+            var body = JsonNode.Parse(await client.ReadBodyAsync(1))!;
+            Assert.Equal(("HTTP/2", "203.0.113.7"), ((string)body["version"]!, (string)body["remote_addr"]!));
+        }
+        var (code, viaCurl) = await RunAsync("curl", "-sS", "--haproxy-protocol", "--http2-prior-knowledge", $"http://127.0.0.1:{server.Port}/c");
+        Assert.Equal(0, code);
+        Assert.Equal("HTTP/2", (string)JsonNode.Parse(viaCurl)!["version"]!);
+        var (http1Code, http1) = await RunAsync("curl", "-sS", "--haproxy-protocol", $"http://127.0.0.1:{server.Port}/h1");
+        Assert.Equal(0, http1Code);
+        Assert.Equal("HTTP/1.1", (string)JsonNode.Parse(http1)!["version"]!);
+    }
+
+    [Fact]
     public async Task A_client_that_half_closes_after_its_request_still_gets_the_answer()
     {
         await using var server = await StartAsync();
@@ -347,12 +365,12 @@ public sealed class Http2Tests(ITestOutputHelper output) : IDisposable
             _stream = new NetworkStream(socket, ownsSocket: true);
         }
 
-        public static async Task<RawH2> ConnectAsync(int port, bool settings = true)
+        public static async Task<RawH2> ConnectAsync(int port, bool settings = true, byte[]? prefix = null)
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             await socket.ConnectAsync(IPAddress.Loopback, port);
             var client = new RawH2(socket);
-            await client.SendAsync([.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), .. settings ? Frame(4, 0, 0, []) : []]);
+            await client.SendAsync([.. prefix ?? [], .. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), .. settings ? Frame(4, 0, 0, []) : []]);
             return client;
         }
 

@@ -23,7 +23,10 @@ namespace AkkaGunicorn.Http.Http2;
 /// <param name="state">The worker's shared state (drain signals, counters).</param>
 /// <param name="connection">The transport's endpoints.</param>
 /// <param name="roster">Where the connection is counted by phase and found when its host must make room.</param>
-public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection, ConnectionRoster roster)
+/// <param name="proxy">What a PROXY protocol preamble before the preface said, on a cleartext connection (over TLS the
+/// session carries it), or null.</param>
+public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions options, ServerState state, ConnectionInfo connection,
+    ConnectionRoster roster, Parsing.ProxyInfo? proxy = null)
     : GraphStage<FlowShape<ReadOnlyMemory<byte>, ReadOnlyMemory<byte>>>
 {
     internal readonly IHttpApp App = app;
@@ -31,6 +34,7 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
     internal readonly ServerState State = state;
     internal readonly ConnectionInfo Connection = connection;
     internal readonly ConnectionRoster Roster = roster;
+    internal readonly Parsing.ProxyInfo? Proxy = proxy ?? connection.Tls?.Proxy;
     private readonly Inlet<ReadOnlyMemory<byte>> _in = new("Http2.in");
     private readonly Outlet<ReadOnlyMemory<byte>> _out = new("Http2.out");
 
@@ -97,7 +101,8 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
             _decoder = new HpackDecoder();
             _receiveWindow = _h2.ConnectionWindowSize;
             _onField = (name, value) => _fields.Add((name, value));
-            _trusted = stage.Connection.RemoteEndPoint is { } remote && stage.Options.ForwardedAllowIps.Allows(remote);
+            // As the HTTP/1 parser trusts: the client a PROXY preamble names, else the peer.
+            _trusted = (stage.Proxy?.Source ?? stage.Connection.RemoteEndPoint) is { } remote && stage.Options.ForwardedAllowIps.Allows(remote);
             _streamInfo = stage.Connection with { IsClientGone = null, HasUnreadInput = null };
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
@@ -412,9 +417,10 @@ public sealed partial class Http2ConnectionStage(IHttpApp app, HttpServerOptions
         {
             var info = _stage.Connection;
             request.StreamId = streamId;
-            request.RemoteEndPoint = info.Tls?.Proxy?.Source ?? info.RemoteEndPoint;
-            request.LocalEndPoint = info.Tls?.Proxy?.Destination ?? info.LocalEndPoint;
-            request.Proxy = info.Tls?.Proxy;
+            var proxy = _stage.Proxy;
+            request.RemoteEndPoint = proxy?.Source ?? info.RemoteEndPoint;
+            request.LocalEndPoint = proxy?.Destination ?? info.LocalEndPoint;
+            request.Proxy = proxy;
             if (ForwardedScheme.Resolve(request, _stage.Options, _trusted, out var scheme) != Parsing.HttpParseError.None) return false;
             ForwardedPath.Resolve(request, _stage.Options, _trusted);
             request.Tls = info.Tls;

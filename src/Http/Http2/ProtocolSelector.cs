@@ -50,6 +50,8 @@ public sealed class ProtocolSelector(IHttpApp app, HttpServerOptions options, Se
         // Bytes that may be the start of the preface, held until it is clear either way.
         private byte[] _held = [];
         private ReadOnlyMemory<byte> _first;
+        // A PROXY protocol preamble read before an HTTP/2 preface (an HTTP/1 connection's goes to the parser with the rest).
+        private Parsing.ProxyInfo? _proxy;
         private SubSourceOutlet<ReadOnlyMemory<byte>>? _toH2;
         private SubSinkInlet<ReadOnlyMemory<byte>>? _fromH2;
 
@@ -112,24 +114,52 @@ public sealed class ProtocolSelector(IHttpApp app, HttpServerOptions options, Se
                     if (IsAvailable(_stage._toHttp1)) PushFirst(_stage._toHttp1);
                     return;
             }
-            var preface = FrameHeader.ClientPreface;
             var seen = _held.Length == 0 ? chunk : Concat(_held, chunk.Span);
-            int compare = Math.Min(seen.Length, preface.Length);
-            if (!seen.Span[..compare].SequenceEqual(preface[..compare]))
+            switch (Prefaced(seen.Span, out int preamble))
             {
-                _choice = Choice.Http1;
-                _first = seen;
-                if (IsAvailable(_stage._toHttp1)) PushFirst(_stage._toHttp1);
-                return;
+                case null:
+                    _held = seen.ToArray();
+                    Pull(_stage._socketIn);
+                    return;
+                case false:
+                    // HTTP/1, preamble and all: the parser reads (or refuses) the preamble itself.
+                    _choice = Choice.Http1;
+                    _first = seen;
+                    if (IsAvailable(_stage._toHttp1)) PushFirst(_stage._toHttp1);
+                    return;
+                case true:
+                    _first = seen[preamble..].ToArray();
+                    StartHttp2();
+                    return;
             }
-            if (seen.Length < preface.Length)
+        }
+
+        /// <summary>
+        /// Whether <paramref name="seen"/> starts with HTTP/2's preface (after a PROXY preamble from an allowed peer, with
+        /// <c>proxy_protocol</c>; its length in <paramref name="preamble"/>); null while too few bytes have come to tell.
+        /// </summary>
+        private bool? Prefaced(ReadOnlySpan<byte> seen, out int preamble)
+        {
+            preamble = 0;
+            var options = _stage.Options;
+            if (options.ProxyProtocol && _scope.Info.Tls is null)
             {
-                _held = seen.ToArray();
-                Pull(_stage._socketIn);
-                return;
+                switch (Parsing.ProxyProtocolParser.TryParse(seen, out preamble, out var info))
+                {
+                    case Parsing.ProxyPreamble.NeedMore:
+                        return null;
+                    case Parsing.ProxyPreamble.Parsed when options.ProxyAllowIps.Allows(_scope.Info.RemoteEndPoint):
+                        _proxy = info;
+                        break;
+                    case Parsing.ProxyPreamble.Parsed or Parsing.ProxyPreamble.Invalid:
+                        return false;
+                }
             }
-            _first = seen.ToArray();
-            StartHttp2();
+            var preface = FrameHeader.ClientPreface;
+            var rest = seen[preamble..];
+            int compare = Math.Min(rest.Length, preface.Length);
+            if (!rest[..compare].SequenceEqual(preface[..compare])) return false;
+            return rest.Length < preface.Length ? null : true;
         }
 
         private static byte[] Concat(byte[] held, ReadOnlySpan<byte> more)
@@ -190,7 +220,7 @@ public sealed class ProtocolSelector(IHttpApp app, HttpServerOptions options, Se
                 onUpstreamFailure: FailStage));
             var s = _stage;
             Source.FromGraph(_toH2.Source)
-                .Via(new Http2ConnectionStage(s.App, s.Options, s.State, _scope.Info, _scope.Roster))
+                .Via(new Http2ConnectionStage(s.App, s.Options, s.State, _scope.Info, _scope.Roster, _proxy))
                 .RunWith(_fromH2.Sink, SubFusingMaterializer);
             if (IsAvailable(_stage._socketOut)) _fromH2.Pull();
         }
