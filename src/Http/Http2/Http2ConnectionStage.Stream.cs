@@ -82,6 +82,7 @@ public sealed partial class Http2ConnectionStage
                 _trailers = null;
                 _startSent = _localEnded = false;
                 _requestDone = Request.Framing.Body == Parsing.BodyKind.None;
+                _body.Clear();
                 _queued = _handed = _consumed = 0;
                 _bodyBytes = _waited = _waitStarted = 0;
                 _pending = default;
