@@ -23,13 +23,12 @@ namespace AkkaGunicorn.Arbiter.Hosting;
 /// choose otherwise.
 /// </para>
 /// </summary>
-/// <param name="Environment">Variables for the workers' environment (the Arbiter's own environment wins).</param>
 /// <param name="RuntimeConfig">The app's runtimeconfig.json to start workers with, or null for the server's own.</param>
 /// <param name="RollForward">Whether the app targets an older .NET than the server, whose runtime it must then use.</param>
-public sealed record WorkerRuntime(IReadOnlyDictionary<string, string> Environment, string? RuntimeConfig, bool RollForward)
+public sealed record WorkerRuntime(string? RuntimeConfig, bool RollForward)
 {
     /// <summary>The server's own runtime, unchanged.</summary>
-    public static readonly WorkerRuntime Default = new(new Dictionary<string, string>(), null, false);
+    public static readonly WorkerRuntime Default = new(null, false);
 
     /// <summary>The runtime for workers running <paramref name="settings"/>'s app.</summary>
     public static WorkerRuntime For(ServerSettings settings)
@@ -44,10 +43,9 @@ public sealed record WorkerRuntime(IReadOnlyDictionary<string, string> Environme
             return Default;
         }
         if (AppProbe.Inspect(app.AssemblyPath) != AppKind.AspNetCore) return Default;
-        var environment = new Dictionary<string, string>();
         var runtimeConfig = Path.ChangeExtension(app.AssemblyPath, ".runtimeconfig.json");
-        if (!File.Exists(runtimeConfig)) return new WorkerRuntime(environment, null, false);
-        return new WorkerRuntime(environment, runtimeConfig, TargetsOlderRuntime(runtimeConfig));
+        if (!File.Exists(runtimeConfig)) return Default;
+        return new WorkerRuntime(runtimeConfig, TargetsOlderRuntime(runtimeConfig));
     }
 
     private static bool TargetsOlderRuntime(string runtimeConfig)

@@ -23,7 +23,6 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
     public IWorkerHandle Launch(WorkerPlan plan, SlotRef slot)
     {
         var info = ThisExecutable.WorkerStartInfo(plan.Runtime);
-        foreach (var (name, value) in plan.Runtime.Environment) info.Environment.TryAdd(name, value);
         // Socket completions in a worker only post a message to a stage's actor: run them on the epoll thread
         // rather than paying a thread-pool hop before the actor's own.
         info.Environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
