@@ -28,9 +28,9 @@ public sealed partial class Http2ConnectionStage
             private bool _startSent, _requestDone, _localEnded;
             // Body bytes queued for the app, handed to it but not yet read, and read but not yet credited to the stream.
             private int _queued, _handed, _consumed;
-            // min_request_body_rate: the body's bytes so far, and how long the app has waited for them (ms), counting
+            // min_request_body_rate: how long the app has waited for the body's bytes (ms; the bytes are Received), counting
             // only while it waits (since _waitStarted, 0 when it does not).
-            private long _bodyBytes, _waited, _waitStarted;
+            private long _waited, _waitStarted;
             // The response part being framed.
             private ReadOnlyMemory<byte> _pending;
             private bool _pendingFinal;
@@ -84,7 +84,7 @@ public sealed partial class Http2ConnectionStage
                 _requestDone = Request.Framing.Body == Parsing.BodyKind.None;
                 _body.Clear();
                 _queued = _handed = _consumed = 0;
-                _bodyBytes = _waited = _waitStarted = 0;
+                _waited = _waitStarted = 0;
                 _pending = default;
                 if (_toApp.IsAvailable) OnAppPull();
             }
@@ -101,7 +101,6 @@ public sealed partial class Http2ConnectionStage
                 {
                     _body.Enqueue(data.ToArray());
                     _queued += data.Length;
-                    _bodyBytes += data.Length;
                 }
                 if (_waitStarted != 0)
                 {
@@ -168,7 +167,7 @@ public sealed partial class Http2ConnectionStage
             {
                 if (!Active || _waitStarted == 0 || options.MinRequestBodyRate <= 0) return false;
                 long waited = _waited + now - _waitStarted;
-                return waited > (long)options.DataRateGrace.TotalMilliseconds && _bodyBytes * 1000 < (long)options.MinRequestBodyRate * waited;
+                return waited > (long)options.DataRateGrace.TotalMilliseconds && Received * 1000 < (long)options.MinRequestBodyRate * waited;
             }
 
             private void Credit(int bytes)
