@@ -1,3 +1,4 @@
+using AkkaGunicorn.Http.Http2.Frames;
 using AkkaGunicorn.Http.Http2.Hpack;
 using Xunit;
 

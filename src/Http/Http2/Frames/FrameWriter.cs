@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using AkkaGunicorn.Http.Http2.Hpack;
 
 namespace AkkaGunicorn.Http.Http2.Frames;
 

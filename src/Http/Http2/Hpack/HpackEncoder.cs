@@ -1,4 +1,5 @@
 using System.Text;
+using AkkaGunicorn.Http.Http2.Frames;
 
 namespace AkkaGunicorn.Http.Http2.Hpack;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace AkkaGunicorn.Http.Http2.Hpack;
+namespace AkkaGunicorn.Http.Http2.Frames;
 
 /// <summary>
 /// A growable byte buffer that frames and header blocks are written into, then handed to the transport whole. Two of
