@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using AkkaGunicorn.Arbiter.Cli;
 using AkkaGunicorn.Arbiter.Control;
+using AkkaGunicorn.Arbiter.Fleet;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Listeners;
@@ -87,12 +88,14 @@ public static class Program
             return ConfigErrorExitCode;
         }
         WorkerIdentity? identity;
+        FleetCredentials? fleetCredentials;
         try
         {
             ProcessSetup.Apply(settings);
             identity = WorkerIdentity.Resolve(settings);
             // Refuse a certificate that cannot serve now, not in every worker later.
             settings.LoadTls();
+            fleetCredentials = settings.Cluster is { } cluster ? FleetCredentials.Load(cluster) : null;
         }
         catch (ConfigException e)
         {
@@ -179,7 +182,7 @@ public static class Program
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
             var control = controlPath is null ? null : new ControlEndpoint(controlPath, settings.ControlSocketMode, TakeOver: inherited?.Origin == SocketOrigin.Upgrade);
-            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control);
+            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control, fleetCredentials);
             await hooks.OnExitAsync();
             return code;
         }

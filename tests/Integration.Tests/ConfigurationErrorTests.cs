@@ -28,6 +28,11 @@ public sealed class ConfigurationErrorTests
         { "missing chdir", ["--chdir", "/nonexistent/dir"], 1, "setting 'chdir' = '/nonexistent/dir': no such directory" },
         { "unknown user", ["--user", "no-such-user-here"], 1, "setting 'user' = 'no-such-user-here': no such user" },
         { "unknown group", ["--group", "no-such-group-here"], 1, "setting 'group' = 'no-such-group-here': no such group" },
+        { "cluster without mutual TLS", ["--cluster", "--cluster-bind", "127.0.0.1:4053"], 1, "setting 'cluster.certfile' = '': cluster.enabled needs mutual TLS" },
+        { "cluster certificate missing", ["--cluster", "--cluster-certfile", "/nonexistent/node.pem", "--cluster-ca-certs", "/nonexistent/ca.pem"], 1, "setting 'cluster.certfile' = '/nonexistent/node.pem': no such file" },
+        { "bad cluster seed", ["--cluster-seed-node", "10.0.0.5"], 1, "setting 'cluster.seed_nodes' = '10.0.0.5': expected HOST:PORT" },
+        { "bad cluster key in the file", ["-c", "{cluster-file}"], 1, "setting 'cluster.down_after' = 'soon': expected a whole number from 1 to 3600" },
+        { "unknown split brain strategy", ["--cluster-split-brain-resolver", "keep-youngest"], 1, "setting 'cluster.split_brain_resolver' = 'keep-youngest': expected one of: keep-majority, keep-oldest, down-all" },
         { "missing app", ["/nonexistent/App.dll"], 4, "app: '/nonexistent/App.dll' does not exist" },
         { "type that is not an app", ["{echo}:System.Object"], 4, "type 'System.Object' not found" },
         { "type that does not implement the interface", ["{echo}:Echo.NotThere"], 4, "type 'Echo.NotThere' not found in" },
@@ -39,7 +44,9 @@ public sealed class ConfigurationErrorTests
     {
         var file = Path.GetTempFileName();
         await File.WriteAllTextAsync(file, "wokers = 2\n");
-        var real = args.Select(a => a.Replace("{file}", file).Replace("{echo}", Paths.Echo)).ToList();
+        var clusterFile = Path.GetTempFileName();
+        await File.WriteAllTextAsync(clusterFile, "cluster {\n  enabled = false\n  down_after = soon\n}\n");
+        var real = args.Select(a => a.Replace("{file}", file).Replace("{cluster-file}", clusterFile).Replace("{echo}", Paths.Echo)).ToList();
         if (!real.Any(a => a.EndsWith(".dll") || a.Contains(".dll:"))) real.Add(Paths.Hello);
         await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", .. real]);
         Assert.Equal(exitCode, await server.WaitForExitAsync());
@@ -48,6 +55,7 @@ public sealed class ConfigurationErrorTests
         Assert.DoesNotContain("Listening at", log);
         Assert.DoesNotContain("Booting worker", log);
         File.Delete(file);
+        File.Delete(clusterFile);
     }
 
     [Fact]

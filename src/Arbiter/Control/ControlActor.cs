@@ -14,9 +14,13 @@ public sealed class ControlActor : ReceiveActor
 {
     private readonly IActorRef _arbiter;
     private readonly Action<Shutdown> _requestStop;
+    private Func<ControlCommand, Task<JsonObject>>? _fleet;
 
     /// <summary>A command to run; the answer goes to the sender.</summary>
     public sealed record Run(ControlCommand Command);
+
+    /// <summary>Command: from now on, cluster commands go to <paramref name="Fleet"/> (this Arbiter joined a fleet).</summary>
+    public sealed record JoinedFleet(Func<ControlCommand, Task<JsonObject>> Fleet);
 
     /// <summary>Props for the control actor; <paramref name="requestStop"/> starts the server's stop (null: tell the Arbiter).</summary>
     public static Props Props(IActorRef arbiter, Action<Shutdown>? requestStop = null) =>
@@ -28,11 +32,18 @@ public sealed class ControlActor : ReceiveActor
         _arbiter = arbiter;
         _requestStop = requestStop ?? (stop => arbiter.Tell(stop));
         Receive<Run>(OnRun);
+        Receive<JoinedFleet>(joined => _fleet = joined.Fleet);
     }
 
     private void OnRun(Run run)
     {
         var command = run.Command;
+        if (command.IsCluster)
+        {
+            if (_fleet is null) Sender.Tell(Error("this server is not in a cluster (cluster.enabled is off)"));
+            else _fleet(command).PipeTo(Sender, failure: e => Error(e.GetBaseException().Message));
+            return;
+        }
         switch (command.Verb)
         {
             case ControlVerb.Help:

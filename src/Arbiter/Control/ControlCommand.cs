@@ -19,6 +19,14 @@ public enum ControlVerb
     Shutdown,
     /// <summary><c>help</c>.</summary>
     Help,
+    /// <summary><c>show cluster [stats]</c>: the fleet, from this node's view.</summary>
+    ShowCluster,
+    /// <summary><c>cluster reload [--role R] [--parallel N]</c>: a rolling reload of the fleet.</summary>
+    ClusterReload,
+    /// <summary><c>cluster scale N [--role R]</c>: every node runs N workers.</summary>
+    ClusterScale,
+    /// <summary><c>cluster shutdown [--role R]</c>: every node shuts down gracefully.</summary>
+    ClusterShutdown,
 }
 
 /// <summary>A parsed control command (gunicornc's words).</summary>
@@ -27,8 +35,18 @@ public enum ControlVerb
 public sealed record ControlCommand(ControlVerb Verb, string Argument)
 {
     /// <summary>The commands, for <c>help</c> and error answers.</summary>
-    public const string Usage = "show all|workers|stats|config|listeners; worker add [N]; worker remove [N]; worker kill PID; " +
-                                "reload; reopen; shutdown [graceful|quick]; help";
+    public const string Usage = "show all|workers|stats|config|listeners|cluster [stats]; worker add [N]; worker remove [N]; worker kill PID; " +
+                                "reload; reopen; shutdown [graceful|quick]; cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; " +
+                                "cluster shutdown [--role R]; help";
+
+    /// <summary>For a cluster command: the role whose nodes it touches, or null for every node.</summary>
+    public string? Role { get; init; }
+
+    /// <summary>For <c>cluster reload</c>: how many nodes reload at once.</summary>
+    public int Parallel { get; init; } = 1;
+
+    /// <summary>Whether the fleet, not this server alone, answers it.</summary>
+    public bool IsCluster => Verb is ControlVerb.ShowCluster or ControlVerb.ClusterReload or ControlVerb.ClusterScale or ControlVerb.ClusterShutdown;
 
     private static readonly string[] Subjects = ["all", "workers", "stats", "config", "listeners"];
 
@@ -39,6 +57,14 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
         if (words.Length == 0) throw new FormatException("empty command; commands: " + Usage);
         string verb = words[0].ToLowerInvariant();
         string? arg = words.Length > 1 ? words[1].ToLowerInvariant() : null;
+        if (verb == "cluster") return Cluster(words[1..], line);
+        if (verb == "show" && arg == "cluster")
+            return words.Length switch
+            {
+                2 => new ControlCommand(ControlVerb.ShowCluster, ""),
+                3 when words[2].Equals("stats", StringComparison.OrdinalIgnoreCase) => new ControlCommand(ControlVerb.ShowCluster, "stats"),
+                _ => throw new FormatException($"show cluster '{string.Join(' ', words[2..])}': expected 'show cluster' or 'show cluster stats'"),
+            };
         int expected = verb == "worker" ? 3 : 2;
         if (words.Length > expected) throw new FormatException($"too many words in '{line}'; commands: {Usage}");
         return verb switch
@@ -53,6 +79,41 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
             "help" => new ControlCommand(ControlVerb.Help, ""),
             _ => throw new FormatException($"unknown command '{line}'; commands: {Usage}"),
         };
+    }
+
+    private static ControlCommand Cluster(string[] words, string line)
+    {
+        const string usage = "cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; cluster shutdown [--role R]";
+        if (words.Length == 0) throw new FormatException($"cluster what? expected {usage}");
+        string action = words[0].ToLowerInvariant();
+        string? role = null, count = null;
+        int parallel = 1;
+        for (int i = 1; i < words.Length; i++)
+        {
+            switch (words[i])
+            {
+                case "--role" when i + 1 < words.Length:
+                    role = words[++i];
+                    break;
+                case "--parallel" when i + 1 < words.Length && action == "reload":
+                    if (!int.TryParse(words[++i], out parallel) || parallel is < 1 or > 1000)
+                        throw new FormatException($"cluster reload --parallel '{words[i]}': expected a count from 1 to 1000");
+                    break;
+                default:
+                    if (action == "scale" && count is null && !words[i].StartsWith('-')) { count = words[i]; break; }
+                    throw new FormatException($"'{line}': unexpected '{words[i]}'; expected {usage}");
+            }
+        }
+        switch (action)
+        {
+            case "reload": return new ControlCommand(ControlVerb.ClusterReload, "") { Role = role, Parallel = parallel };
+            case "shutdown": return new ControlCommand(ControlVerb.ClusterShutdown, "") { Role = role };
+            case "scale":
+                if (count is null || !int.TryParse(count, out var workers) || workers is < 1 or > 1024)
+                    throw new FormatException($"cluster scale '{count}': expected a worker count from 1 to 1024");
+                return new ControlCommand(ControlVerb.ClusterScale, workers.ToString()) { Role = role };
+            default: throw new FormatException($"cluster '{words[0]}': expected {usage}");
+        }
     }
 
     private static ControlCommand Worker(string? action, string? value)

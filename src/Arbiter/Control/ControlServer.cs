@@ -136,7 +136,7 @@ public sealed class ControlServer : IAsyncDisposable
         }
         try
         {
-            return await _control.Ask<JsonObject>(new ControlActor.Run(command), TimeSpan.FromSeconds(150));
+            return await _control.Ask<JsonObject>(new ControlActor.Run(command), command.IsCluster ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(150));
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {

@@ -14,7 +14,11 @@ namespace AkkaGunicorn.Arbiter.Control;
 /// <param name="Expired">Connections the server closed on clients, by reason: "header_timeout", "slow_request_body", "slow_response_reader", "evicted".</param>
 public sealed record StatsSnapshot(long Requests, double Rate10s, double Rate60s, IReadOnlyDictionary<string, long> StatusClasses,
     IReadOnlyDictionary<string, double> LatencyMs, IReadOnlyDictionary<int, long> PerWorker,
-    IReadOnlyDictionary<string, long> Connections, IReadOnlyDictionary<string, long> Expired);
+    IReadOnlyDictionary<string, long> Connections, IReadOnlyDictionary<string, long> Expired)
+{
+    /// <summary>The latency histogram the percentiles come from (see <see cref="LatencyHistogram"/>), for merging with other servers'.</summary>
+    public IReadOnlyList<long> LatencyBuckets { get; init; } = [];
+}
 
 /// <summary>
 /// Aggregates the workers' heartbeats into server-wide figures. Exited workers' totals are kept, so the totals
@@ -97,7 +101,7 @@ public sealed class ServerStats
                 ["p999"] = LatencyHistogram.Percentile(latency, 0.999) / 1000.0,
             },
             _live.ToDictionary(kv => kv.Key, kv => kv.Value.Heartbeat.Served),
-            Named<ConnectionPhase>(phases), Named<ConnectionExpiry>(expiries));
+            Named<ConnectionPhase>(phases), Named<ConnectionExpiry>(expiries)) { LatencyBuckets = latency };
     }
 
     /// <summary>Counts indexed by <typeparamref name="TEnum"/>, keyed by its names in snake case.</summary>

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using AkkaGunicorn.Arbiter.Control;
+using AkkaGunicorn.Arbiter.Fleet;
 using AkkaGunicorn.Arbiter.Hooks;
 using AkkaGunicorn.Arbiter.Listeners;
 using AkkaGunicorn.Arbiter.Native;
@@ -27,7 +28,7 @@ public static class ArbiterHost
     /// re-reads and checks the configuration for a reload, throwing when it is not usable.
     /// </summary>
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
-        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd, ControlEndpoint? controlEndpoint)
+        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd, ControlEndpoint? controlEndpoint, FleetCredentials? fleetCredentials = null)
     {
         using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.MeterName);
         int workers = settings.Workers;
@@ -106,14 +107,30 @@ public static class ArbiterHost
         // Before anything can ask for a stop: the phases must know what to do.
         ServerShutdown.Register(actorSystem, arbiterRef, stopped, () => control?.DisposeAsync() ?? ValueTask.CompletedTask);
         using var signals = new SignalBridge(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop));
-        control = controlEndpoint is { } endpoint
-            ? ControlServer.Start(endpoint.Path, await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>(), endpoint.Mode, endpoint.TakeOver)
-            : null;
+        var controlRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>();
+        control = controlEndpoint is { } endpoint ? ControlServer.Start(endpoint.Path, controlRef, endpoint.Mode, endpoint.TakeOver) : null;
         await using var controlScope = control;
+        FleetHost? fleetNode = null;
+        if (settings.Cluster is { } cluster && fleetCredentials is not null)
+        {
+            try
+            {
+                fleetNode = FleetHost.Start(cluster, settings.LogLevel, fleetCredentials,
+                    new NodeContext(arbiterRef, controlRef, AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath, cluster.Roles));
+                controlRef.Tell(new ControlActor.JoinedFleet(fleetNode.RunAsync));
+            }
+            catch (ConfigException e)
+            {
+                Log.Error("{Error}", e.Message);
+                ServerShutdown.Request(actorSystem, new Shutdown(false, "the cluster transport cannot start", Program.ConfigErrorExitCode));
+            }
+        }
         using var watcher = settings.Reload
             ? new AppWatcher(Path.GetDirectoryName(AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath)!, settings.ReloadExtraFiles, arbiterRef)
             : null;
         await stopped;
+        // The node stays in the fleet while its workers drain, and leaves once they are gone.
+        if (fleetNode is not null) await fleetNode.DisposeAsync();
         // However the Arbiter stopped, the rest of the phases run (a stop asked for already runs them; this joins it).
         await CoordinatedShutdown.Get(actorSystem).Run(CoordinatedShutdown.UnknownReason.Instance);
         int code = exit.Task.IsCompleted ? exit.Task.Result : 70;

@@ -203,6 +203,9 @@ public sealed record ServerSettings
         Http2MaxHeaderListSize = Int("http2_max_header_list_size"),
     };
 
+    /// <summary>The cluster settings, or null when <c>cluster.enabled</c> is off.</summary>
+    public ClusterSettings? Cluster => Bool("cluster.enabled") ? ClusterSettings.From(Values) : null;
+
     /// <summary>The TLS settings as configured, or null when <c>certfile</c> is not set.</summary>
     public TlsSettings? Tls => (string)Values["certfile"] is { Length: > 0 } certFile
         ? new TlsSettings(certFile, (string)Values["keyfile"], (string)Values["ca_certs"], Int("cert_reqs"), (string)Values["ssl_version"],

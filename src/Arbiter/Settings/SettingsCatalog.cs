@@ -109,6 +109,20 @@ public static class SettingsCatalog
             new("ciphers", SettingKind.Text, ["--ciphers"]),
             new("ssl_handshake_timeout", SettingKind.Integer, ["--ssl-handshake-timeout"], 1, 600),
         ]),
+        ("Cluster",
+        [
+            new("cluster.enabled", SettingKind.Boolean, ["--cluster"]),
+            new("cluster.bind", SettingKind.Text, ["--cluster-bind"]),
+            new("cluster.public_hostname", SettingKind.Text, ["--cluster-public-hostname"]),
+            new("cluster.seed_nodes", SettingKind.List, ["--cluster-seed-node"]),
+            new("cluster.roles", SettingKind.List, ["--cluster-role"]),
+            new("cluster.certfile", SettingKind.Text, ["--cluster-certfile"]),
+            new("cluster.keyfile", SettingKind.Text, ["--cluster-keyfile"]),
+            new("cluster.ca_certs", SettingKind.Text, ["--cluster-ca-certs"]),
+            new("cluster.down_after", SettingKind.Integer, ["--cluster-down-after"], 1, 3600),
+            new("cluster.split_brain_resolver", SettingKind.Choice, ["--cluster-split-brain-resolver"],
+                Choices: ["keep-majority", "keep-oldest", "down-all"]),
+        ]),
         // The app is the positional argument, not a flag.
         ("", [new("app", SettingKind.Text, [])]));
 

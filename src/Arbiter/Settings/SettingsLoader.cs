@@ -88,6 +88,7 @@ public static class SettingsLoader
         if (((string)values["proc_name"]).Length == 0) throw new ConfigException("proc_name", "", "expected a name");
         if (((string)values["proc_name"]).IndexOfAny(['/', '\0']) >= 0) throw new ConfigException("proc_name", (string)values["proc_name"], "expected a name without '/'");
         CheckControlSocketMode((string)values["control_socket_mode"]);
+        ClusterSettings.Check(values);
         if ((string)values["otlp_endpoint"] is { Length: > 0 } otlp
             && !(Uri.TryCreate(otlp, UriKind.Absolute, out var otlpUri) && otlpUri.Scheme is "http" or "https"))
             throw new ConfigException("otlp_endpoint", otlp, "expected an OTLP/HTTP collector's base address, such as http://localhost:4318");
@@ -147,17 +148,27 @@ public static class SettingsLoader
         }
         var result = new Dictionary<string, object?>();
         if (config.Root is null || config.IsEmpty) return result;
-        foreach (var (key, value) in config.Root.GetObject().Items)
+        Read(config.Root.GetObject(), "", result);
+        return result;
+    }
+
+    /// <summary>Settings from a HOCON object; a group of dotted keys (<c>cluster { bind = … }</c>) is read as <c>cluster.bind</c>.</summary>
+    private static void Read(HoconObject hocon, string prefix, Dictionary<string, object?> result)
+    {
+        foreach (var (name, value) in hocon.Items)
         {
+            string key = prefix + name;
+            SettingsCatalog.All.TryGetValue(key, out var definition);
             if (value.IsArray()) result[key] = value.GetArray().Select(v => v.GetString()).ToList();
-            else if (value.IsObject() && SettingsCatalog.All.TryGetValue(key, out var definition) && definition.Kind == SettingKind.Map)
+            else if (value.IsObject() && definition?.Kind == SettingKind.Map)
                 result[key] = value.GetObject().Items.ToDictionary(item => item.Key, item => item.Value.GetString());
-            else if (value.IsObject() && SettingsCatalog.All.TryGetValue(key, out var tree) && tree.Kind == SettingKind.Tree)
+            else if (value.IsObject() && definition?.Kind == SettingKind.Tree)
                 result[key] = Flatten(value, "", new Dictionary<string, string>());
+            else if (value.IsObject() && definition is null && SettingsCatalog.All.Keys.Any(k => k.StartsWith(key + ".", StringComparison.Ordinal)))
+                Read(value.GetObject(), key + ".", result);
             else if (value.IsObject()) throw new ConfigException(key, "{...}", "expected a value, not an object (settings are top-level keys)");
             else result[key] = value.GetString();
         }
-        return result;
     }
 
     /// <summary>A nested HOCON value as configuration keys: <c>WriteTo = [{ Name = File }]</c> gives <c>WriteTo:0:Name</c>.</summary>

@@ -134,7 +134,8 @@ public sealed class ServerTls
         return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
     }
 
-    private static (X509Certificate2 Leaf, X509Certificate2Collection Chain) LoadCertificate(string certFile, string keyFile)
+    /// <summary>A certificate with its private key (PEM files or PKCS#12) and the chain after it; throws <see cref="TlsConfigurationException"/> naming certfile or keyfile.</summary>
+    public static (X509Certificate2 Leaf, X509Certificate2Collection Chain) LoadCertificate(string certFile, string keyFile)
     {
         if (certFile.Length == 0) throw new TlsConfigurationException("certfile", certFile, "is empty");
         if (certFile.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || certFile.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase))

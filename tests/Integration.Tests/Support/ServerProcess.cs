@@ -81,15 +81,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts a server on an ephemeral loopback port with these arguments (or, with <paramref name="bindsGiven"/>, where
-    /// they say, one of them on 127.0.0.1) and waits until <paramref name="workers"/> serve.
+    /// they say, one of them on <paramref name="host"/>) and waits until <paramref name="workers"/> serve.
     /// </summary>
     public static async Task<ServerProcess> StartServingAsync(IEnumerable<string> args, int workers, ITestOutputHelper? output,
-        IDictionary<string, string>? environment = null, bool bindsGiven = false)
+        IDictionary<string, string>? environment = null, bool bindsGiven = false, string host = "127.0.0.1")
     {
         var server = Start(bindsGiven ? args : ["--bind", "127.0.0.1:0", .. args], output, environment);
         try
         {
-            var listening = await server.WaitForLineAsync(ListeningRegex());
+            var listening = await server.WaitForLineAsync(host == "127.0.0.1" ? ListeningRegex() : new Regex($@"Listening at: https?://{Regex.Escape(host)}:(\d+)"));
             server.Port = int.Parse(listening.Groups[1].Value);
             await server.WaitForCountAsync(ServingRegex(), workers);
             await server.WaitForCountAsync(new Regex($@"\] \[{server.Pid}\] \[INFO\] Booting worker with pid: \d+"), workers);

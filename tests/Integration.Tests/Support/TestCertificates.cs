@@ -62,12 +62,16 @@ public sealed class TestCertificates : IDisposable
     public (string CertFile, string KeyFile, X509Certificate2 Certificate) Client(string name = "client") =>
         Issue(name, $"CN={name}", null, new Oid("1.3.6.1.5.5.7.3.2"));
 
-    private (string, string, X509Certificate2) Issue(string name, string subject, X509Extension? san, Oid usage)
+    /// <summary>Issues a cluster node's certificate, which serves both ends of a connection: (certificate PEM file, key PEM file, the certificate).</summary>
+    public (string CertFile, string KeyFile, X509Certificate2 Certificate) Node(string name) =>
+        Issue(name, $"CN={name}", null, new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2"));
+
+    private (string, string, X509Certificate2) Issue(string name, string subject, X509Extension? san, params Oid[] usage)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. usage], false));
         if (san is not null) request.CertificateExtensions.Add(san);
         var serial = RandomNumberGenerator.GetBytes(12);
         using var issued = request.Create(_ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7), serial);

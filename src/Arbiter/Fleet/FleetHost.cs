@@ -1,0 +1,158 @@
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Cluster;
+using ClusterSettings = AkkaGunicorn.Arbiter.Settings.ClusterSettings;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using Akka.DistributedData;
+using AkkaGunicorn.Arbiter.Control;
+using AkkaGunicorn.Arbiter.Settings;
+using AkkaGunicorn.Workers.Hosting;
+using Serilog;
+
+namespace AkkaGunicorn.Arbiter.Fleet;
+
+/// <summary>
+/// This Arbiter's membership of the fleet: a second actor system, separate from the one that speaks to the workers
+/// (which stays on its private per-run channel), that joins the cluster of Arbiters on <c>cluster.bind</c>. It hosts
+/// the node's agent, the coordinator singleton and its proxy. A node the split brain resolver downs (the minority
+/// side of a partition) loses that system; this starts a fresh one that joins again once the seeds answer, while the
+/// Arbiter serves HTTP throughout.
+/// </summary>
+public sealed class FleetHost : IAsyncDisposable
+{
+    private static readonly TimeSpan CommandPatience = TimeSpan.FromHours(1), RejoinAfter = TimeSpan.FromSeconds(5);
+    private readonly ClusterSettings _settings;
+    private readonly string _logLevel;
+    private readonly FleetCredentials _credentials;
+    private readonly NodeContext _node;
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile Membership _current;
+    private Task _watch = Task.CompletedTask;
+
+    private sealed record Membership(ActorSystem System, IActorRef Coordinator);
+
+    private FleetHost(ClusterSettings settings, string logLevel, FleetCredentials credentials, NodeContext node)
+    {
+        _settings = settings;
+        _logLevel = logLevel;
+        _credentials = credentials;
+        _node = node;
+        _current = Join();
+    }
+
+    /// <summary>Starts the cluster system and joins the seeds. Throws <see cref="ConfigException"/> when <c>cluster.bind</c> cannot be listened on.</summary>
+    public static FleetHost Start(ClusterSettings settings, string logLevel, FleetCredentials credentials, NodeContext node)
+    {
+        FleetHost host;
+        try
+        {
+            host = new FleetHost(settings, logLevel, credentials, node);
+        }
+        catch (Exception e) when (e is Akka.Remote.RemoteTransportException or System.Net.Sockets.SocketException or AggregateException)
+        {
+            throw new ConfigException("cluster.bind", settings.Bind.ToString(), $"cannot listen: {e.GetBaseException().Message}");
+        }
+        Log.Information("Cluster node at {Address} (roles: {Roles}); seeds: {Seeds}", settings.Bind,
+            settings.Roles.Count == 0 ? "none" : string.Join(", ", settings.Roles),
+            settings.SeedNodes.Count == 0 ? "none, a fleet of its own" : string.Join(", ", settings.SeedNodes));
+        host._watch = host.WatchAsync();
+        return host;
+    }
+
+    private Membership Join()
+    {
+        var config = ConfigurationFactory.ParseString(FleetConfig.For(_settings, _logLevel) + "\n" + TimerQueueScheduler.Config)
+            .WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig());
+        var system = ActorSystem.Create(FleetConfig.SystemName, BootstrapSetup.Create().WithConfig(config).And(_credentials.TlsSetup()));
+        if (_settings.SeedNodes.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+        system.ActorOf(NodeAgent.Props(_node), "node");
+        system.ActorOf(ClusterSingletonManager.Props(FleetCoordinator.Props(TimeSpan.FromMinutes(10)), PoisonPill.Instance,
+            ClusterSingletonManagerSettings.Create(system)), "coordinator");
+        var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/coordinator", ClusterSingletonProxySettings.Create(system)), "coordinator-proxy");
+        return new Membership(system, proxy);
+    }
+
+    /// <summary>Starts a new cluster system whenever the current one ends other than by <see cref="DisposeAsync"/> (downed).</summary>
+    private async Task WatchAsync()
+    {
+        while (true)
+        {
+            await _current.System.WhenTerminated;
+            if (_stopping.IsCancellationRequested) return;
+            Log.Warning("This node was removed from the fleet (downed by the split brain resolver); joining again in {Seconds} s", RejoinAfter.TotalSeconds);
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(RejoinAfter, _stopping.Token);
+                    _current = Join();
+                    break;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    Log.Warning("Joining the fleet again failed: {Error}; trying again", e.GetBaseException().Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs a <c>cluster</c> command or shows the fleet; the answer is the control socket's JSON.</summary>
+    public async Task<JsonObject> RunAsync(ControlCommand command)
+    {
+        var membership = _current;
+        var self = Cluster.Get(membership.System).SelfMember;
+        if (command.Verb != ControlVerb.ShowCluster && self.Status != MemberStatus.Up)
+            return ControlActor.Error($"this node is not up in the fleet (it is {self.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
+        switch (command.Verb)
+        {
+            case ControlVerb.ShowCluster:
+                var members = FleetMember.From(Cluster.Get(membership.System).State);
+                var states = await StatesAsync(membership.System);
+                return ControlActor.Ok(command.Argument == "stats" ? FleetView.Stats(members, states) : FleetView.Nodes(members, states));
+        }
+        IFleetMessage message = command.Verb switch
+        {
+            ControlVerb.ClusterReload => new RollingReload(command.Role, command.Parallel),
+            ControlVerb.ClusterScale => new ScaleFleet(int.Parse(command.Argument), command.Role),
+            ControlVerb.ClusterShutdown => new ShutdownFleet(command.Role),
+            _ => throw new ArgumentException($"{command.Verb} is not a cluster command"),
+        };
+        try
+        {
+            var answer = await membership.Coordinator.Ask<FleetAnswered>(message, CommandPatience);
+            return JsonNode.Parse(answer.Json)!.AsObject();
+        }
+        catch (AskTimeoutException)
+        {
+            return ControlActor.Error($"the fleet coordinator did not answer within {CommandPatience.TotalMinutes:0} minutes");
+        }
+    }
+
+    private static async Task<IReadOnlyDictionary<string, NodeState>> StatesAsync(ActorSystem system)
+    {
+        var read = await DistributedData.Get(system).Replicator.Ask<IGetResponse>(Dsl.Get(NodeAgent.StatesKey, ReadLocal.Instance), TimeSpan.FromSeconds(5));
+        return read is GetSuccess success
+            ? success.Get(NodeAgent.StatesKey).Entries.ToDictionary(kv => kv.Key, kv => kv.Value)
+            : new Dictionary<string, NodeState>();
+    }
+
+    /// <summary>Leaves the fleet gracefully (the coordinator moves on if it was here) and stops the cluster system.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        var system = _current.System;
+        Log.Information("Leaving the fleet");
+        var left = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+        await Task.WhenAny(left, Task.Delay(TimeSpan.FromSeconds(15)));
+        await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5)));
+        await _watch;
+        _stopping.Dispose();
+    }
+}

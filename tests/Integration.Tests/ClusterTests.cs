@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using AkkaGunicorn.Integration.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AkkaGunicorn.Integration.Tests;
+
+/// <summary>
+/// Cluster deployments for real: three Arbiters on 127.0.0.1-3 joined over mutual TLS, behind Debian's nginx, steered
+/// with ctl from any node.
+/// </summary>
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    private static int Generation(JsonNode node) => (int)node["generation"]!;
+
+    [Fact]
+    public async Task A_rolling_reload_through_nginx_under_load_raises_every_generation_and_loses_nothing()
+    {
+        await using var fleet = await ArbiterFleet.StartAsync(3, output, roles: [["web", "canary"], ["web"], ["web"]]);
+        int front = NginxFront.FreePort();
+        await using var nginx = await NginxFront.StartAsync(fleet.Directory, fleet.NginxSite(front), front);
+        await using var load = SteadyLoad.Start(front, 8);
+        await load.WaitForMoreSuccessesAsync(300);
+        var before = await fleet.WaitForMembersAsync(0, nodes => nodes.All(n => n!["generation"] is not null), "every node's state");
+        Assert.All(before, n => Assert.Equal(1, Generation(n!)));
+
+        var clock = Stopwatch.StartNew();
+        var (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(1), "cluster reload", output);
+        output.WriteLine($"three-node rolling reload: {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(0, code);
+        var reloaded = (JsonArray)answer["nodes"]!;
+        // One node after another, in address order, each at its next generation.
+        Assert.Equal(Enumerable.Range(0, 3).Select(fleet.NodeOf), reloaded.Select(n => (string)n!["address"]!));
+        Assert.All(reloaded, n => Assert.Equal(2, Generation(n!)));
+        await load.WaitForMoreSuccessesAsync(300);
+        Assert.True(load.Failures == 0, $"{load.Failures} requests failed during the rolling reload: {string.Join("; ", load.Errors.Take(5))}");
+
+        // Every node's view of the fleet agrees: three nodes up, each at generation 2.
+        for (int i = 0; i < 3; i++)
+            await fleet.WaitForMembersAsync(i, nodes => nodes.Count == 3 && nodes.All(n => (string)n!["status"]! == "up" && n["generation"] is JsonValue g && (int)g == 2),
+                "every node at generation 2");
+
+        // A role picks nodes: only the canary reloads.
+        (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(2), "cluster reload --role canary", output);
+        Assert.Equal(0, code);
+        Assert.Equal([fleet.NodeOf(0)], ((JsonArray)answer["nodes"]!).Select(n => (string)n!["address"]!));
+        var after = await fleet.WaitForMembersAsync(1, nodes => Generation(ArbiterFleet.Member(nodes, fleet.NodeOf(0))!) == 3, "the canary at generation 3");
+        Assert.Equal(2, Generation(ArbiterFleet.Member(after, fleet.NodeOf(1))!));
+        Assert.Equal(2, Generation(ArbiterFleet.Member(after, fleet.NodeOf(2))!));
+
+        // Fleet-wide figures merge every node's latency histogram.
+        var stats = await Ctl.AskAsync(fleet.ControlSocket(0), "show cluster stats");
+        Assert.Equal(3, (int)stats["fleet"]!["nodes"]!);
+        Assert.True((long)stats["fleet"]!["requests"]! > 0);
+        Assert.True((double)stats["latency_ms"]!["p99"]! > 0);
+        Assert.Equal(0, load.Failures);
+    }
+
+    [Fact]
+    public async Task A_killed_node_is_downed_and_removed_while_the_others_serve_and_it_joins_again_when_restarted()
+    {
+        var downAfter = TimeSpan.FromSeconds(3);
+        await using var fleet = await ArbiterFleet.StartAsync(3, output, downAfter);
+        int front = NginxFront.FreePort();
+        await using var nginx = await NginxFront.StartAsync(fleet.Directory, fleet.NginxSite(front), front);
+        await using var load = SteadyLoad.Start(front, 4);
+        await load.WaitForMoreSuccessesAsync(200);
+
+        string victim = fleet.NodeOf(2);
+        var clock = Stopwatch.StartNew();
+        await fleet.KillAsync(2);
+        await fleet.WaitForMembersAsync(0, nodes => (string?)ArbiterFleet.Member(nodes, victim)?["status"] == "unreachable", $"{victim} unreachable");
+        var unreachable = clock.Elapsed;
+        await fleet.WaitForMembersAsync(0, nodes => ArbiterFleet.Member(nodes, victim) is null, $"{victim} removed", downAfter + TimeSpan.FromSeconds(30));
+        var removed = clock.Elapsed;
+        output.WriteLine($"killed node: unreachable after {unreachable.TotalSeconds:0.0} s, removed after {removed.TotalSeconds:0.0} s (down_after {downAfter.TotalSeconds} s)");
+        var survivors = await fleet.WaitForMembersAsync(1, nodes => nodes.Count == 2, "two nodes");
+        Assert.All(survivors, n => Assert.Equal("up", (string)n!["status"]!));
+        // The others keep serving through nginx.
+        await load.WaitForMoreSuccessesAsync(200);
+
+        await fleet.StartNodeAsync(2);
+        await fleet.WaitForMembersAsync(0, nodes => nodes.Count == 3 && nodes.All(n => (string)n!["status"]! == "up"), "the restarted node up again");
+        // A fleet command reaches it again.
+        var (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(2), "cluster scale 2", output);
+        Assert.Equal(0, code);
+        Assert.Equal(3, ((JsonArray)answer["nodes"]!).Count);
+        await fleet[2].WaitForCountAsync(ServerProcess.ServingRegex(), 2);
+    }
+
+    [SkippableFact]
+    public async Task Nobody_without_a_certificate_from_the_fleets_CA_gets_in()
+    {
+        await using var fleet = await ArbiterFleet.StartAsync(1, output);
+        string node = fleet.NodeOf(0);
+
+        // A node whose certificate another CA signed (it trusts both CAs, so it starts and tries) never joins.
+        using var strangers = new TestCertificates();
+        var (cert, key, _) = strangers.Node("intruder");
+        var bundle = Path.Combine(fleet.Directory, "both-cas.pem");
+        File.WriteAllText(bundle, File.ReadAllText(strangers.CaFile) + "\n" + File.ReadAllText(fleet.Certificates.CaFile));
+        var intruderArgs = fleet.ArgumentsOf(0, cert, key, bundle).ToList();
+        intruderArgs[intruderArgs.IndexOf("--bind") + 1] = "127.0.0.9:0";
+        intruderArgs[intruderArgs.IndexOf("--control-socket") + 1] = Path.Combine(fleet.Directory, "intruder.ctl");
+        intruderArgs[intruderArgs.IndexOf("--cluster-bind") + 1] = $"127.0.0.9:{NginxFront.FreePort()}";
+        await using var intruder = await ServerProcess.StartServingAsync(intruderArgs, 1, output, bindsGiven: true, host: "127.0.0.9");
+        // Its join attempts reach the node's TLS handshake and end there.
+        await fleet[0].WaitForLineAsync(new System.Text.RegularExpressions.Regex("Rejected incoming connection .* TLS handshake failure"), TimeSpan.FromSeconds(30));
+        var members = await fleet.MembersAsync(0);
+        Assert.Equal([node], members.Select(n => (string)n!["address"]!));
+
+        // Another local user's TLS client without a certificate is refused in the handshake.
+        using var second = new SecondUser();
+        Skip.If(second.Unavailable is not null, second.Unavailable);
+        var (_, said, complained) = await second.RunAsync("openssl", "s_client", "-connect", node, "-brief");
+        output.WriteLine(said + complained);
+        Assert.DoesNotContain("Verification: OK", said + complained);
+        Assert.Matches("(?i)(alert|error|errno)", said + complained);
+
+        // A plain TCP client's bytes are not read as anything: the connection ends, the node carries on.
+        using (var plain = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            var parts = node.Split(':');
+            await plain.ConnectAsync(new IPEndPoint(IPAddress.Parse(parts[0]), int.Parse(parts[1])));
+            await plain.SendAsync("GET / HTTP/1.1\r\nHost: x\r\n\r\nJoin akka.tcp://akkagunicorn@127.0.0.9:1\r\n"u8.ToArray());
+            var buffer = new byte[1024];
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                while (await plain.ReceiveAsync(buffer, SocketFlags.None, patience.Token) > 0) { }
+            }
+            catch (SocketException)
+            {
+                // Reset: refused just as well.
+            }
+        }
+
+        // A TLS client without a certificate from .NET: the node refuses it.
+        using (var tcp = new TcpClient())
+        {
+            var parts = node.Split(':');
+            await tcp.ConnectAsync(IPAddress.Parse(parts[0]), int.Parse(parts[1]));
+            await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            var refused = await Record.ExceptionAsync(async () =>
+            {
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "node" });
+                // TLS 1.3 reports a missing client certificate after the handshake: at the first read.
+                var buffer = new byte[16];
+                if (await tls.ReadAsync(buffer) == 0) throw new IOException("closed");
+            });
+            Assert.NotNull(refused);
+        }
+        Assert.Equal([node], (await fleet.MembersAsync(0)).Select(n => (string)n!["address"]!));
+        Assert.Equal("up", (string)(await fleet.MembersAsync(0))[0]!["status"]!);
+    }
+}
