@@ -27,6 +27,10 @@ public enum ControlVerb
     ClusterScale,
     /// <summary><c>cluster shutdown [--role R]</c>: every node shuts down gracefully.</summary>
     ClusterShutdown,
+    /// <summary><c>cluster drain NODE</c>: the node stops taking new connections and lets its clients go.</summary>
+    ClusterDrain,
+    /// <summary><c>cluster undrain NODE</c>: the node takes connections again.</summary>
+    ClusterUndrain,
 }
 
 /// <summary>A parsed control command (gunicornc's words).</summary>
@@ -37,7 +41,7 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
     /// <summary>The commands, for <c>help</c> and error answers.</summary>
     public const string Usage = "show all|workers|stats|config|listeners|cluster [stats]; worker add [N]; worker remove [N]; worker kill PID; " +
                                 "reload; reopen; shutdown [graceful|quick]; cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; " +
-                                "cluster shutdown [--role R]; help";
+                                "cluster shutdown [--role R]; cluster drain NODE; cluster undrain NODE; help";
 
     /// <summary>For a cluster command: the role whose nodes it touches, or null for every node.</summary>
     public string? Role { get; init; }
@@ -46,7 +50,8 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
     public int Parallel { get; init; } = 1;
 
     /// <summary>Whether the fleet, not this server alone, answers it.</summary>
-    public bool IsCluster => Verb is ControlVerb.ShowCluster or ControlVerb.ClusterReload or ControlVerb.ClusterScale or ControlVerb.ClusterShutdown;
+    public bool IsCluster => Verb is ControlVerb.ShowCluster or ControlVerb.ClusterReload or ControlVerb.ClusterScale or ControlVerb.ClusterShutdown
+        or ControlVerb.ClusterDrain or ControlVerb.ClusterUndrain;
 
     private static readonly string[] Subjects = ["all", "workers", "stats", "config", "listeners"];
 
@@ -83,10 +88,12 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
 
     private static ControlCommand Cluster(string[] words, string line)
     {
-        const string usage = "cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; cluster shutdown [--role R]";
+        const string usage = "cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; cluster shutdown [--role R]; " +
+                             "cluster drain NODE; cluster undrain NODE";
         if (words.Length == 0) throw new FormatException($"cluster what? expected {usage}");
         string action = words[0].ToLowerInvariant();
         string? role = null, count = null;
+        bool drain = action is "drain" or "undrain";
         int parallel = 1;
         for (int i = 1; i < words.Length; i++)
         {
@@ -100,7 +107,7 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
                         throw new FormatException($"cluster reload --parallel '{words[i]}': expected a count from 1 to 1000");
                     break;
                 default:
-                    if (action == "scale" && count is null && !words[i].StartsWith('-')) { count = words[i]; break; }
+                    if ((action == "scale" || drain) && count is null && !words[i].StartsWith('-')) { count = words[i]; break; }
                     throw new FormatException($"'{line}': unexpected '{words[i]}'; expected {usage}");
             }
         }
@@ -112,6 +119,10 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
                 if (count is null || !int.TryParse(count, out var workers) || workers is < 1 or > 1024)
                     throw new FormatException($"cluster scale '{count}': expected a worker count from 1 to 1024");
                 return new ControlCommand(ControlVerb.ClusterScale, workers.ToString()) { Role = role };
+            case "drain" or "undrain":
+                if (count is null || role is not null)
+                    throw new FormatException($"cluster {action} what? expected 'cluster {action} NODE' with the node's HOST:PORT as 'show cluster' lists it");
+                return new ControlCommand(action == "drain" ? ControlVerb.ClusterDrain : ControlVerb.ClusterUndrain, count);
             default: throw new FormatException($"cluster '{words[0]}': expected {usage}");
         }
     }

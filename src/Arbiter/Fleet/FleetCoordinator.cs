@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 
@@ -16,22 +15,27 @@ public sealed class FleetCoordinator : ReceiveActor
     /// <summary>The replicated progress of the last rolling reload.</summary>
     public static readonly LWWRegisterKey<RolloutRecord> RolloutKey = new("fleet-rollout");
 
-    private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _stepTimeout;
+    private readonly FleetAccess _fleet;
     private IActorRef? _rollout;
 
-    /// <summary>Props for the coordinator; a node's step that takes longer than <paramref name="stepTimeout"/> fails.</summary>
-    public static Props Props(TimeSpan stepTimeout) => Akka.Actor.Props.Create(() => new FleetCoordinator(stepTimeout));
+    /// <summary>
+    /// Props for the coordinator; a node's step that takes longer than <paramref name="stepTimeout"/> fails.
+    /// <paramref name="fleet"/> reaches the members (null: this actor system's cluster).
+    /// </summary>
+    public static Props Props(TimeSpan stepTimeout, FleetAccess? fleet = null) => Akka.Actor.Props.Create(() => new FleetCoordinator(stepTimeout, fleet));
 
     /// <summary>Creates the coordinator; use <see cref="Props"/>.</summary>
-    public FleetCoordinator(TimeSpan stepTimeout)
+    public FleetCoordinator(TimeSpan stepTimeout, FleetAccess? fleet)
     {
         _stepTimeout = stepTimeout;
+        _fleet = fleet ?? FleetAccess.Of(Context.System);
         Receive<RollingReload>(OnRollingReload);
         Receive<ScaleFleet>(scale => FanOut(scale.Role, new RunStep(NewId("scale"), NodeAction.Scale, scale.Workers)));
         Receive<ShutdownFleet>(shutdown => FanOut(shutdown.Role, new RunStep(NewId("shutdown"), NodeAction.Shutdown)));
         Receive<GetSuccess>(OnRecordRead);
+        Receive<RolloutRecord>(Resume);
         Receive<NotFound>(_ => { });
         Receive<GetFailure>(_ => _log.Warning("Fleet coordinator: could not read the last rollout from a majority; not resuming any"));
         Receive<Terminated>(t => { if (Equals(t.ActorRef, _rollout)) _rollout = null; });
@@ -40,11 +44,12 @@ public sealed class FleetCoordinator : ReceiveActor
     /// <inheritdoc />
     protected override void PreStart() =>
         // A predecessor may have died mid-rollout: its record says where it stood.
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Get(RolloutKey, new ReadMajority(TimeSpan.FromSeconds(5))));
+        _fleet.ReadRollout(Self);
 
-    private void OnRecordRead(GetSuccess read)
+    private void OnRecordRead(GetSuccess read) => Resume(read.Get(RolloutKey).Value);
+
+    private void Resume(RolloutRecord? record)
     {
-        var record = read.Get(RolloutKey).Value;
         if (record is null || record.State != "running" || _rollout is not null) return;
         _log.Warning("Fleet coordinator: resuming rolling reload {Id} after {Done} of {Batches} groups (the previous coordinator is gone)",
             record.Id, record.Done, record.Batches.Count);
@@ -54,30 +59,26 @@ public sealed class FleetCoordinator : ReceiveActor
     private void OnRollingReload(RollingReload reload)
     {
         if (_rollout is not null) { Sender.Tell(Error("a rolling reload is under way; wait for it to finish")); return; }
-        var (nodes, refused) = RolloutPlan.Select(FleetMember.From(_cluster.State), reload.Role);
+        var (nodes, refused) = RolloutPlan.Select(_fleet.Members(), reload.Role);
         if (refused is not null) { Sender.Tell(Error(refused)); return; }
         StartRollout(new RolloutRecord(NewId("reload"), RolloutPlan.Batches(nodes, reload.Parallel), 0, "running"), Sender);
     }
 
     private void StartRollout(RolloutRecord record, IActorRef replyTo)
     {
-        _rollout = Context.ActorOf(Rollout.Props(record, replyTo, _stepTimeout), record.Id);
+        _rollout = Context.ActorOf(Rollout.Props(record, replyTo, _stepTimeout, _fleet), record.Id);
         Context.Watch(_rollout);
     }
 
     private void FanOut(string? role, RunStep step)
     {
-        var (nodes, refused) = RolloutPlan.Select(FleetMember.From(_cluster.State), role);
+        var (nodes, refused) = RolloutPlan.Select(_fleet.Members(), role);
         if (refused is not null) { Sender.Tell(Error(refused)); return; }
-        Context.ActorOf(StepFanOut.Props(nodes, step, Sender, _stepTimeout));
+        Context.ActorOf(StepFanOut.Props(nodes, step, Sender, _stepTimeout, _fleet));
     }
 
     private static string NewId(string what) => $"{what}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>An error answer for the operator.</summary>
     internal static FleetAnswered Error(string message) => new(new JsonObject { ["ok"] = false, ["error"] = message }.ToJsonString());
-
-    /// <summary>Where a node's agent is.</summary>
-    internal static ActorSelection AgentOf(IActorContext context, string node) =>
-        context.ActorSelection($"{FleetConfig.AddressOf(node)}/user/node");
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
-using Akka.Cluster;
-using Akka.DistributedData;
 using Akka.Event;
 
 namespace AkkaGunicorn.Arbiter.Fleet;
@@ -16,7 +14,7 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _replyTo;
     private readonly TimeSpan _stepTimeout;
-    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly FleetAccess _fleet;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Stopwatch _elapsed = Stopwatch.StartNew();
     private readonly JsonArray _reloaded = new();
@@ -28,12 +26,13 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
     private sealed record StepTimedOut(string Node);
 
     /// <summary>Props for running <paramref name="record"/> from its <see cref="RolloutRecord.Done"/> group on.</summary>
-    public static Props Props(RolloutRecord record, IActorRef replyTo, TimeSpan stepTimeout) =>
-        Akka.Actor.Props.Create(() => new Rollout(record, replyTo, stepTimeout));
+    public static Props Props(RolloutRecord record, IActorRef replyTo, TimeSpan stepTimeout, FleetAccess fleet) =>
+        Akka.Actor.Props.Create(() => new Rollout(record, replyTo, stepTimeout, fleet));
 
     /// <summary>Creates the rollout; use <see cref="Props"/>.</summary>
-    public Rollout(RolloutRecord record, IActorRef replyTo, TimeSpan stepTimeout)
+    public Rollout(RolloutRecord record, IActorRef replyTo, TimeSpan stepTimeout, FleetAccess fleet)
     {
+        _fleet = fleet;
         _record = record;
         _replyTo = replyTo;
         _stepTimeout = stepTimeout;
@@ -54,15 +53,15 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
         }
         var group = _record.Batches[_record.Done];
         // A node that cannot hear the whole group (or is on the minority side of a partition) does not go on.
-        var members = FleetMember.From(_cluster.State);
+        var members = _fleet.Members();
         if (members.FirstOrDefault(m => !m.Reachable) is { } unreachable) { Fail(unreachable.Node, "unreachable"); return; }
         if (group.FirstOrDefault(node => members.All(m => m.Node != node || m.Status != "up")) is { } gone) { Fail(gone, "no longer up"); return; }
-        Save(_record);
+        _fleet.Save(_record);
         _log.Info("Fleet: rolling reload {Id}: group {Group} of {Groups}: {Nodes}", _record.Id, _record.Done + 1, _record.Batches.Count, string.Join(", ", group));
         var waiting = group.ToHashSet();
         foreach (var node in group)
         {
-            FleetCoordinator.AgentOf(Context, node).Tell(new RunStep($"{_record.Id}/{node}", NodeAction.Reload));
+            _fleet.Agent(node).Tell(new RunStep($"{_record.Id}/{node}", NodeAction.Reload), Self);
             Timers.StartSingleTimer(node, new StepTimedOut(node), _stepTimeout);
         }
         Become(() =>
@@ -79,8 +78,6 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
                 NextGroup();
             });
             Receive<StepTimedOut>(t => Fail(t.Node, $"no answer within {_stepTimeout.TotalSeconds:0} s"));
-            Receive<UpdateSuccess>(_ => { });
-            Receive<IUpdateFailure>(_ => { });
         });
     }
 
@@ -95,15 +92,10 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
 
     private void Finish(string state, JsonObject answer)
     {
-        Save(_record with { State = state });
+        _fleet.Save(_record with { State = state });
         if (answer["ok"]?.GetValue<bool>() == true)
             _log.Info("Fleet: rolling reload {Id} done: {Nodes} nodes in {Seconds} s", _record.Id, _reloaded.Count, answer["seconds"]);
         _replyTo.Tell(new FleetAnswered(answer.ToJsonString()));
         Context.Stop(Self);
     }
-
-    private void Save(RolloutRecord record) =>
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(FleetCoordinator.RolloutKey,
-            new LWWRegister<RolloutRecord>(_cluster.SelfUniqueAddress, record), new WriteMajority(TimeSpan.FromSeconds(5)),
-            register => register.WithValue(_cluster.SelfUniqueAddress, record)));
 }

@@ -17,15 +17,15 @@ internal sealed class StepFanOut : ReceiveActor, IWithTimers
     private sealed record TimedOut;
 
     /// <summary>Props for running <paramref name="step"/> on <paramref name="nodes"/>.</summary>
-    public static Props Props(IReadOnlyList<string> nodes, RunStep step, IActorRef replyTo, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new StepFanOut(nodes, step, replyTo, timeout));
+    public static Props Props(IReadOnlyList<string> nodes, RunStep step, IActorRef replyTo, TimeSpan timeout, FleetAccess fleet) =>
+        Akka.Actor.Props.Create(() => new StepFanOut(nodes, step, replyTo, timeout, fleet));
 
     /// <summary>Creates the fan-out; use <see cref="Props"/>.</summary>
-    public StepFanOut(IReadOnlyList<string> nodes, RunStep step, IActorRef replyTo, TimeSpan timeout)
+    public StepFanOut(IReadOnlyList<string> nodes, RunStep step, IActorRef replyTo, TimeSpan timeout, FleetAccess fleet)
     {
         _replyTo = replyTo;
         _waiting = nodes.ToHashSet();
-        foreach (var node in nodes) FleetCoordinator.AgentOf(Context, node).Tell(step with { StepId = $"{step.StepId}/{node}" });
+        foreach (var node in nodes) fleet.Agent(node).Tell(step with { StepId = $"{step.StepId}/{node}" }, Self);
         Timers.StartSingleTimer("timeout", new TimedOut(), timeout);
         Receive<StepRan>(ran =>
         {
