@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -51,6 +52,26 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var after = await fleet.WaitForMembersAsync(1, nodes => Generation(ArbiterFleet.Member(nodes, fleet.NodeOf(0))!) == 3, "the canary at generation 3");
         Assert.Equal(2, Generation(ArbiterFleet.Member(after, fleet.NodeOf(1))!));
         Assert.Equal(2, Generation(ArbiterFleet.Member(after, fleet.NodeOf(2))!));
+
+        // A drained node refuses new connections and lets its clients go (nginx moves them); undrained, it serves again.
+        string drained = fleet.NodeOf(1);
+        int drainedPort = fleet[1].Port;
+        (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(0), $"cluster drain {drained}", output);
+        Assert.Equal(0, code);
+        var refused = await Record.ExceptionAsync(() => new TcpClient().ConnectAsync(ArbiterFleet.HostOf(1), drainedPort));
+        Assert.Equal(SocketError.ConnectionRefused, Assert.IsType<SocketException>(refused).SocketErrorCode);
+        await fleet.WaitForMembersAsync(2, nodes => (string?)ArbiterFleet.Member(nodes, drained)?["health"] == "drained", "the node drained");
+        long servedWhileDrained = load.Successes;
+        await load.WaitForMoreSuccessesAsync(300);
+        (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(2), $"cluster undrain {drained}", output);
+        Assert.Equal(0, code);
+        using (var direct = new HttpClient())
+            Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync($"http://{ArbiterFleet.HostOf(1)}:{drainedPort}/")).StatusCode);
+        await fleet.WaitForMembersAsync(0, nodes => (string?)ArbiterFleet.Member(nodes, drained)?["health"] == "ok", "the node serving again");
+        Assert.True(load.Successes > servedWhileDrained);
+        (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(0), "cluster drain 127.0.0.99:1", output);
+        Assert.NotEqual(0, code);
+        Assert.Contains("no node 127.0.0.99:1 in the fleet", (string)answer["error"]!);
 
         // Fleet-wide figures merge every node's latency histogram.
         var stats = await Ctl.AskAsync(fleet.ControlSocket(0), "show cluster stats");

@@ -55,6 +55,8 @@ internal sealed class CommandRun : ReceiveActor, IWithTimers, IWithUnboundedStas
             ControlVerb.WorkerRemove => new ScaleWorkers(-int.Parse(_command.Argument)),
             ControlVerb.WorkerKill => new KillWorker(int.Parse(_command.Argument)),
             ControlVerb.Reload => new Reload("ctl reload"),
+            ControlVerb.Drain => new DrainServer("ctl drain"),
+            ControlVerb.Undrain => new UndrainServer(),
             _ => throw new ArgumentException($"{_command.Verb} does not go to the Arbiter"),
         });
     }
@@ -65,7 +67,7 @@ internal sealed class CommandRun : ReceiveActor, IWithTimers, IWithUnboundedStas
     private void OnScaled(ScaleAnswer answer)
     {
         if (answer.Refused is { } why) { Answer(ControlActor.Error(why)); return; }
-        if (_command.Verb == ControlVerb.WorkerAdd)
+        if (_command.Verb is ControlVerb.WorkerAdd or ControlVerb.Undrain)
         {
             // Added workers count once they serve.
             var waiting = answer.Started.ToHashSet();
@@ -74,7 +76,7 @@ internal sealed class CommandRun : ReceiveActor, IWithTimers, IWithUnboundedStas
             {
                 if (e is WorkerBooted b && waiting.Remove(b.Slot)) pids.Add(b.Pid);
                 return waiting.Count == 0;
-            }, () => ControlActor.Ok(new JsonObject { ["added"] = pids }));
+            }, () => ControlActor.Ok(new JsonObject { [_command.Verb == ControlVerb.Undrain ? "undrained" : "added"] = pids }));
             return;
         }
         var exiting = answer.Retired.Select(r => r.Slot).ToHashSet();
@@ -83,7 +85,7 @@ internal sealed class CommandRun : ReceiveActor, IWithTimers, IWithUnboundedStas
         {
             if (e is WorkerExited x && exiting.Remove(x.Slot)) removed.Add(x.Pid);
             return exiting.Count == 0;
-        }, () => ControlActor.Ok(new JsonObject { ["removed"] = removed }));
+        }, () => ControlActor.Ok(new JsonObject { [_command.Verb == ControlVerb.Drain ? "drained" : "removed"] = removed }));
     }
 
     private void OnKilled(KillAnswer answer)
@@ -117,6 +119,8 @@ internal sealed class CommandRun : ReceiveActor, IWithTimers, IWithUnboundedStas
     /// <summary>Watches the events (those kept so far first) until <paramref name="done"/> says the effect is complete.</summary>
     private void Await(Func<object, bool> done, Func<JsonObject> answer)
     {
+        // Nothing to wait for (a drain with no workers): complete already.
+        if (done(new object())) { Answer(answer()); return; }
         Become(() =>
         {
             Receive<GaveUp>(_ => Answer(ControlActor.Error($"no answer within {Patience.TotalSeconds} s")));

@@ -19,6 +19,10 @@ public enum ControlVerb
     Shutdown,
     /// <summary><c>help</c>.</summary>
     Help,
+    /// <summary><c>drain</c>: stop taking connections, let the workers finish, keep the Arbiter.</summary>
+    Drain,
+    /// <summary><c>undrain</c>: take connections again.</summary>
+    Undrain,
     /// <summary><c>show cluster [stats]</c>: the fleet, from this node's view.</summary>
     ShowCluster,
     /// <summary><c>cluster reload [--role R] [--parallel N]</c>: a rolling reload of the fleet.</summary>
@@ -40,7 +44,7 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
 {
     /// <summary>The commands, for <c>help</c> and error answers.</summary>
     public const string Usage = "show all|workers|stats|config|listeners|cluster [stats]; worker add [N]; worker remove [N]; worker kill PID; " +
-                                "reload; reopen; shutdown [graceful|quick]; cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; " +
+                                "reload; reopen; drain; undrain; shutdown [graceful|quick]; cluster reload [--role R] [--parallel N]; cluster scale N [--role R]; " +
                                 "cluster shutdown [--role R]; cluster drain NODE; cluster undrain NODE; help";
 
     /// <summary>For a cluster command: the role whose nodes it touches, or null for every node.</summary>
@@ -79,6 +83,8 @@ public sealed record ControlCommand(ControlVerb Verb, string Argument)
             "worker" => Worker(arg, words.Length > 2 ? words[2] : null),
             "reload" when arg is null => new ControlCommand(ControlVerb.Reload, ""),
             "reopen" when arg is null => new ControlCommand(ControlVerb.Reopen, ""),
+            "drain" when arg is null => new ControlCommand(ControlVerb.Drain, ""),
+            "undrain" when arg is null => new ControlCommand(ControlVerb.Undrain, ""),
             "shutdown" => new ControlCommand(ControlVerb.Shutdown, arg is null or "graceful" ? "graceful" : arg == "quick" ? "quick"
                 : throw new FormatException($"shutdown '{arg}': expected graceful or quick")),
             "help" => new ControlCommand(ControlVerb.Help, ""),

@@ -13,6 +13,15 @@ public sealed record KillAnswer(int? Slot);
 /// <summary>Reply to a scale command: slots started, and slots (with their PIDs) retired; or why nothing changed.</summary>
 public sealed record ScaleAnswer(IReadOnlyList<int> Started, IReadOnlyList<(int Slot, int? Pid)> Retired, string? Refused);
 
+/// <summary>
+/// Command: stop taking connections and let every worker finish (each answers its next response with Connection:
+/// close), keeping the Arbiter; answered with a <see cref="ScaleAnswer"/> of the workers retired.
+/// </summary>
+public sealed record DrainServer(string Reason);
+
+/// <summary>Command: after a <see cref="DrainServer"/>, take connections again with as many workers as before; answered with a <see cref="ScaleAnswer"/>.</summary>
+public sealed record UndrainServer;
+
 /// <summary>Reply to a reload: the generation being started, or why there is none.</summary>
 public sealed record ReloadAnswer(int? Generation, string? Refused);
 

@@ -34,6 +34,7 @@ public sealed class FleetCoordinator : ReceiveActor
         Receive<RollingReload>(OnRollingReload);
         Receive<ScaleFleet>(scale => FanOut(scale.Role, new RunStep(NewId("scale"), NodeAction.Scale, scale.Workers)));
         Receive<ShutdownFleet>(shutdown => FanOut(shutdown.Role, new RunStep(NewId("shutdown"), NodeAction.Shutdown)));
+        Receive<DrainFleetNode>(OnDrain);
         Receive<GetSuccess>(OnRecordRead);
         Receive<RolloutRecord>(Resume);
         Receive<NotFound>(_ => { });
@@ -75,6 +76,21 @@ public sealed class FleetCoordinator : ReceiveActor
         var (nodes, refused) = RolloutPlan.Select(_fleet.Members(), role);
         if (refused is not null) { Sender.Tell(Error(refused)); return; }
         Context.ActorOf(StepFanOut.Props(nodes, step, Sender, _stepTimeout, _fleet));
+    }
+
+    private void OnDrain(DrainFleetNode drain)
+    {
+        var member = _fleet.Members().FirstOrDefault(m => m.Node == drain.Node);
+        string? refused = member switch
+        {
+            null => $"no node {drain.Node} in the fleet; nodes: {string.Join(", ", _fleet.Members().Select(m => m.Node))}",
+            { Reachable: false } => $"node {drain.Node} is unreachable",
+            { Status: not "up" } => $"node {drain.Node} is {member.Status}, not up",
+            _ => null,
+        };
+        if (refused is not null) { Sender.Tell(Error(refused)); return; }
+        var action = drain.Drain ? NodeAction.Drain : NodeAction.Undrain;
+        Context.ActorOf(StepFanOut.Props([drain.Node], new RunStep(NewId(action.ToString().ToLowerInvariant()), action), Sender, _stepTimeout, _fleet));
     }
 
     private static string NewId(string what) => $"{what}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";

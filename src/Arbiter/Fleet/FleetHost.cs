@@ -121,6 +121,8 @@ public sealed class FleetHost : IAsyncDisposable
             ControlVerb.ClusterReload => new RollingReload(command.Role, command.Parallel),
             ControlVerb.ClusterScale => new ScaleFleet(int.Parse(command.Argument), command.Role),
             ControlVerb.ClusterShutdown => new ShutdownFleet(command.Role),
+            ControlVerb.ClusterDrain => new DrainFleetNode(command.Argument, Drain: true),
+            ControlVerb.ClusterUndrain => new DrainFleetNode(command.Argument, Drain: false),
             _ => throw new ArgumentException($"{command.Verb} is not a cluster command"),
         };
         try

@@ -19,7 +19,7 @@ public interface IFleetMessage;
 /// <param name="Requests">Requests served since the Arbiter started.</param>
 /// <param name="Rps">Requests per second over the last 10 s.</param>
 /// <param name="Latency">Latency histogram bucket counts (<see cref="AkkaGunicorn.Workers.Observability.LatencyHistogram"/>).</param>
-/// <param name="Health">"ok" when every wanted worker serves, else "degraded"; "draining" when drained.</param>
+/// <param name="Health">"ok" when every wanted worker serves, "degraded" when some do not, "drained" when it wants none.</param>
 /// <param name="At">When it described itself (UTC).</param>
 public sealed record NodeState(string Node, IReadOnlyList<string> Roles, int Pid, int Generation, string App, string Config, int Workers,
     IReadOnlyList<NodeWorker> WorkerList, long Requests, double Rps, IReadOnlyList<long> Latency, string Health, DateTime At) : IFleetMessage;

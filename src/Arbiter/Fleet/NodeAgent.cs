@@ -75,7 +75,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         int serving = workers.Count(w => w.State == "serving");
         var state = new NodeState(_node, _context.Roles, snapshot.ArbiterPid, snapshot.Generation, AppFingerprint(), Fingerprint(snapshot.Configuration),
             snapshot.Workers, workers, snapshot.Stats.Requests, snapshot.Stats.Rate10s, snapshot.Stats.LatencyBuckets,
-            serving >= snapshot.Workers ? "ok" : "degraded", DateTime.UtcNow);
+            snapshot.Workers == 0 ? "drained" : serving >= snapshot.Workers ? "ok" : "degraded", DateTime.UtcNow);
         // An idle node writes nothing new: only a change, or the occasional refresh that repairs a pruned entry, goes out.
         if (_published is { } last && Same(last, state) && state.At - last.At < RepublishAtLeast) return;
         _published = state;
@@ -126,6 +126,12 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
                 return From(scaled, $"{snapshot.Workers} -> {step.Count} workers");
             case NodeAction.Shutdown:
                 return From(await Run(ControlVerb.Shutdown, "graceful"), "shutting down gracefully");
+            case NodeAction.Drain:
+                var drained = await Run(ControlVerb.Drain);
+                return From(drained, $"drained: {drained["drained"]?.AsArray().Count ?? 0} workers finished; connections refused");
+            case NodeAction.Undrain:
+                var undrained = await Run(ControlVerb.Undrain);
+                return From(undrained, $"undrained: {undrained["undrained"]?.AsArray().Count ?? 0} workers serve");
             default:
                 return new StepRan(step.StepId, _node, false, $"unknown action {step.Action}", generation);
         }

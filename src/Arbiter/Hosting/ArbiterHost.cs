@@ -76,6 +76,8 @@ public static class ArbiterHost
                     var options = new ArbiterOptions(PlanFor(settings), launcher, exit)
                     {
                         CloseListeners = listeners.CloseDescriptors,
+                        PauseListeners = settings.ReusePort ? null : listeners.Pause,
+                        ResumeListeners = () => listeners.Resume(settings.Backlog),
                         Reload = () => PlanFor(reread()),
                         Upgrade = upgrade.Start,
                         Notify = systemd.Notify,

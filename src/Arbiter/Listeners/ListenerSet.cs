@@ -110,6 +110,34 @@ public sealed class ListenerSet : IDisposable
         _ => $"unix:{unixPath ?? socket.LocalEndPoint?.ToString()}",
     };
 
+    private readonly Dictionary<Socket, EndPoint> _paused = new();
+
+    /// <summary>
+    /// Stops taking connections on the TCP listeners (a drained node): connecting clients are refused at once, so a
+    /// balancer moves them to other nodes without waiting for a timeout. The descriptors stay, shared with the workers
+    /// as before; Unix socket listeners are left as they are.
+    /// </summary>
+    public void Pause()
+    {
+        foreach (var (socket, _, unixPath, _) in _sockets)
+        {
+            if (unixPath is not null || _paused.ContainsKey(socket)) continue;
+            _paused[socket] = socket.LocalEndPoint!;
+            Native.Libc.StopListening((int)socket.SafeHandle.DangerousGetHandle());
+        }
+    }
+
+    /// <summary>Listens again where <see cref="Pause"/> stopped, on the same descriptors (which workers started later inherit).</summary>
+    public void Resume(int backlog)
+    {
+        foreach (var (socket, endpoint) in _paused)
+        {
+            socket.Bind(endpoint);
+            socket.Listen(backlog);
+        }
+        _paused.Clear();
+    }
+
     /// <summary>
     /// Closes this process's descriptors. The sockets live on in the workers that inherited them; Unix socket
     /// files stay until <see cref="Dispose"/>.

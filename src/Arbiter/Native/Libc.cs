@@ -17,6 +17,19 @@ internal static partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int shutdown(int fd, int how);
+
+    /// <summary>
+    /// Stops a listening socket (shutdown SHUT_RD): new connections are refused and queued ones reset, in every process
+    /// that shares the socket. Linux lets the same descriptor bind and listen again afterwards.
+    /// </summary>
+    public static void StopListening(int fd)
+    {
+        const int SHUT_RD = 0;
+        if (shutdown(fd, SHUT_RD) != 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int memfd_create(string name, uint flags);
 

@@ -78,6 +78,49 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
     {
         Receive<ScaleWorkers>(OnScale);
         Receive<Reload>(m => BeginReload(m.Reason));
+        Receive<DrainServer>(OnDrain);
+        Receive<UndrainServer>(_ => Sender.Tell(new ScaleAnswer([], [], "the server is not drained")));
+        Serving();
+    }
+
+    private void OnDrain(DrainServer m)
+    {
+        if (_options.PauseListeners is not { } pause)
+        {
+            Sender.Tell(new ScaleAnswer([], [], "cannot drain with reuse_port: each worker listens on a socket of its own"));
+            return;
+        }
+        int workers = _pool.Desired;
+        var retired = _pool.Slots.Select(s => (s.Number, s.Pid)).ToList();
+        // The workers are told first (each stops accepting and closes its keep-alive connections as it answers),
+        // then the sockets stop listening, so clients arriving now are refused rather than queued for nobody.
+        _pool.RetireAll();
+        Apply(_pool.Reconcile());
+        pause();
+        Log.Information("Drained ({Reason}): connections refused; {Count} workers finishing their requests", m.Reason, retired.Count);
+        Sender.Tell(new ScaleAnswer([], retired, null));
+        Become(() => Drained(workers));
+    }
+
+    /// <summary>Drained: no workers, listeners refusing; scaling and reloads wait for an undrain, which restores <paramref name="workers"/>.</summary>
+    private void Drained(int workers)
+    {
+        const string drained = "the server is drained; undrain it first";
+        Receive<ScaleWorkers>(_ => Sender.Tell(new ScaleAnswer([], [], drained)));
+        Receive<Reload>(_ => Sender.Tell(new ReloadAnswer(null, drained)));
+        Receive<DrainServer>(_ => Sender.Tell(new ScaleAnswer([], [], "the server is drained already")));
+        Receive<RetireAllWorkers>(_ => { });
+        Receive<UpgradeBinary>(_ => Log.Warning("USR2 ignored: {Why}", drained));
+        Receive<UndrainServer>(_ =>
+        {
+            _options.ResumeListeners();
+            _pool.ScaleBy(workers);
+            var decision = _pool.Reconcile();
+            Apply(decision);
+            Log.Information("Undrained: accepting again; number of workers: {Desired}", _pool.Desired);
+            Sender.Tell(new ScaleAnswer(decision.Start.Select(s => s.Slot.Number).ToList(), [], null));
+            Become(Running);
+        });
         Serving();
     }
 

@@ -17,6 +17,12 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, T
     /// <summary>Closes the Arbiter's own listening descriptors when the server stops (the workers hold theirs).</summary>
     public Action CloseListeners { get; init; } = () => { };
 
+    /// <summary>Stops the listeners taking connections (a drain); null when this server cannot (reuse_port: each worker has its own).</summary>
+    public Action? PauseListeners { get; init; }
+
+    /// <summary>Lets the listeners take connections again (an undrain).</summary>
+    public Action ResumeListeners { get; init; } = () => { };
+
     /// <summary>
     /// Re-reads the configuration for a reload (HUP) and returns the next plan (its generation is set by the
     /// Arbiter); throws, with a message that says why, when the new configuration or app is not usable.
