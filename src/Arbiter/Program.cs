@@ -182,7 +182,8 @@ public static class Program
             var upgrade = new BinaryUpgrade(listeners, args, ownedPidFile);
             hooks.Listening(listeners.Names);
             var control = controlPath is null ? null : new ControlEndpoint(controlPath, settings.ControlSocketMode, TakeOver: inherited?.Origin == SocketOrigin.Upgrade);
-            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control, fleetCredentials);
+            int code = await ArbiterHost.RunAsync(effective, listeners, () => Reread(commandLine, effective, hooks), upgrade, identity, hooks, statsd, control, fleetCredentials,
+                succeeding: inherited?.Origin == SocketOrigin.Upgrade);
             await hooks.OnExitAsync();
             return code;
         }

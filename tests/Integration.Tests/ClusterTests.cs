@@ -28,6 +28,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await load.WaitForMoreSuccessesAsync(300);
         var before = await fleet.WaitForMembersAsync(0, nodes => nodes.All(n => n!["generation"] is not null), "every node's state");
         Assert.All(before, n => Assert.Equal(1, Generation(n!)));
+        // Same app and the same configuration but for each host's own addresses, certificate and roles.
+        Assert.Single(before.Select(n => (string)n!["app"]!).Distinct());
+        Assert.Single(before.Select(n => (string)n!["config"]!).Distinct());
 
         var clock = Stopwatch.StartNew();
         var (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(1), "cluster reload", output);
@@ -177,5 +180,56 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
         Assert.Equal([node], (await fleet.MembersAsync(0)).Select(n => (string)n!["address"]!));
         Assert.Equal("up", (string)(await fleet.MembersAsync(0))[0]!["status"]!);
+    }
+
+    [Fact]
+    public async Task After_a_USR2_upgrade_the_new_Arbiter_takes_the_hosts_place_in_the_fleet()
+    {
+        await using var fleet = await ArbiterFleet.StartAsync(2, output);
+        var node = fleet[1];
+        int old = node.Pid, successor = 0;
+        try
+        {
+            node.Signal(Posix.SIGUSR2);
+            successor = int.Parse((await node.WaitForLineAsync(new System.Text.RegularExpressions.Regex(@"started a new Arbiter \(pid (\d+)\)"))).Groups[1].Value);
+            // Side by side, the old Arbiter keeps the host's place: the new one waits for the port.
+            await node.WaitForLineAsync(new System.Text.RegularExpressions.Regex($@"\[{successor}\] \[INFO\] cluster.bind .* is held by the Arbiter this one replaces"));
+            int worker = int.Parse((await node.WaitForLineAsync(new System.Text.RegularExpressions.Regex($@"\[{successor}\] \[INFO\] Booting worker with pid: (\d+)"))).Groups[1].Value);
+            await node.WaitForLineAsync(new System.Text.RegularExpressions.Regex($@"\[{worker}\] \[INFO\] Serving on"));
+            Assert.Equal(old, (int)ArbiterFleet.Member(await fleet.MembersAsync(0), fleet.NodeOf(1))!["pid"]!);
+
+            // Retired (WINCH, then TERM, as in Gunicorn), the old one leaves gracefully and the new one joins in its place.
+            Posix.Kill(old, Posix.SIGWINCH);
+            Posix.Kill(old, Posix.SIGTERM);
+            await node.WaitForLineAsync(new System.Text.RegularExpressions.Regex($@"\[{old}\] \[INFO\] Leaving the fleet"));
+            var view = await fleet.WaitForMembersAsync(0, nodes => nodes.Count == 2 && ArbiterFleet.Member(nodes, fleet.NodeOf(1))?["pid"] is JsonValue pid
+                && (int)pid == successor && (string)ArbiterFleet.Member(nodes, fleet.NodeOf(1))!["status"]! == "up", "the successor in the old one's place");
+            Assert.Equal(2, view.Count);
+            var (code, _) = await Ctl.RunAsync(fleet.ControlSocket(0), "cluster reload", output);
+            Assert.Equal(0, code);
+        }
+        finally
+        {
+            if (successor != 0)
+            {
+                Posix.Kill(successor, Posix.SIGTERM);
+                if (!await Posix.WaitGoneAsync(successor, TimeSpan.FromSeconds(30))) Posix.Kill(successor, Posix.SIGKILL);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_node_whose_cluster_port_is_taken_refuses_to_start()
+    {
+        using var certificates = new TestCertificates();
+        var (cert, key, _) = certificates.Node("node");
+        using var squatter = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        squatter.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        squatter.Listen();
+        string bind = squatter.LocalEndPoint!.ToString()!;
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--cluster", "--cluster-bind", bind, "--cluster-certfile", cert,
+            "--cluster-keyfile", key, "--cluster-ca-certs", certificates.CaFile, Paths.Hello], output);
+        Assert.Equal(1, await server.WaitForExitAsync());
+        Assert.Contains(server.Lines, l => l.Contains($"setting 'cluster.bind' = '{bind}': cannot listen: another process listens on that port"));
     }
 }

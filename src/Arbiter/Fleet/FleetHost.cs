@@ -6,6 +6,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using Akka.DistributedData;
 using AkkaGunicorn.Arbiter.Control;
+using AkkaGunicorn.Arbiter.Native;
 using AkkaGunicorn.Arbiter.Settings;
 using AkkaGunicorn.Workers.Hosting;
 using Serilog;
@@ -21,13 +22,14 @@ namespace AkkaGunicorn.Arbiter.Fleet;
 /// </summary>
 public sealed class FleetHost : IAsyncDisposable
 {
-    private static readonly TimeSpan CommandPatience = TimeSpan.FromHours(1), RejoinAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CommandPatience = TimeSpan.FromHours(1), RejoinAfter = TimeSpan.FromSeconds(5), RetryBindEvery = TimeSpan.FromSeconds(1);
     private readonly ClusterSettings _settings;
     private readonly string _logLevel;
     private readonly FleetCredentials _credentials;
     private readonly NodeContext _node;
     private readonly CancellationTokenSource _stopping = new();
-    private volatile Membership _current;
+    private readonly Lock _gate = new();
+    private volatile Membership? _current;
     private Task _watch = Task.CompletedTask;
 
     private sealed record Membership(ActorSystem System, IActorRef Coordinator);
@@ -38,20 +40,33 @@ public sealed class FleetHost : IAsyncDisposable
         _logLevel = logLevel;
         _credentials = credentials;
         _node = node;
-        _current = Join();
     }
 
-    /// <summary>Starts the cluster system and joins the seeds. Throws <see cref="ConfigException"/> when <c>cluster.bind</c> cannot be listened on.</summary>
-    public static FleetHost Start(ClusterSettings settings, string logLevel, FleetCredentials credentials, NodeContext node)
+    /// <summary>
+    /// Starts the cluster system and joins the seeds. Throws <see cref="ConfigException"/> when <c>cluster.bind</c>
+    /// cannot be listened on, unless <paramref name="succeeding"/> (a USR2 successor, whose predecessor holds the port
+    /// until it is retired and leaves): then this node joins as soon as the port is free.
+    /// </summary>
+    public static FleetHost Start(ClusterSettings settings, string logLevel, FleetCredentials credentials, NodeContext node, bool succeeding = false)
     {
-        FleetHost host;
-        try
+        var host = new FleetHost(settings, logLevel, credentials, node);
+        // Akka's transport reuses addresses, which on Linux means SO_REUSEPORT too: a second process of this user
+        // would bind beside the first and take half its connections. So look before binding.
+        if (TcpListeners.AnyOn(settings.Bind.Port))
         {
-            host = new FleetHost(settings, logLevel, credentials, node);
+            if (!succeeding) throw new ConfigException("cluster.bind", settings.Bind.ToString(), "cannot listen: another process listens on that port");
+            Log.Information("cluster.bind {Bind} is held by the Arbiter this one replaces; this node joins the fleet once that one has left", settings.Bind);
         }
-        catch (Exception e) when (e is Akka.Remote.RemoteTransportException or System.Net.Sockets.SocketException or AggregateException)
+        else
         {
-            throw new ConfigException("cluster.bind", settings.Bind.ToString(), $"cannot listen: {e.GetBaseException().Message}");
+            try
+            {
+                host._current = host.Join();
+            }
+            catch (Exception e) when (IsBindFailure(e))
+            {
+                throw new ConfigException("cluster.bind", settings.Bind.ToString(), $"cannot listen: {e.GetBaseException().Message}");
+            }
         }
         Log.Information("Cluster node at {Address} (roles: {Roles}); seeds: {Seeds}", settings.Bind,
             settings.Roles.Count == 0 ? "none" : string.Join(", ", settings.Roles),
@@ -59,6 +74,9 @@ public sealed class FleetHost : IAsyncDisposable
         host._watch = host.WatchAsync();
         return host;
     }
+
+    private static bool IsBindFailure(Exception e) =>
+        e is Akka.Remote.RemoteTransportException or System.Net.Sockets.SocketException or AggregateException;
 
     private Membership Join()
     {
@@ -74,38 +92,60 @@ public sealed class FleetHost : IAsyncDisposable
         return new Membership(system, proxy);
     }
 
-    /// <summary>Starts a new cluster system whenever the current one ends other than by <see cref="DisposeAsync"/> (downed).</summary>
+    /// <summary>
+    /// Keeps this node in the fleet: starts a new cluster system whenever the current one ends other than by
+    /// <see cref="DisposeAsync"/> (downed), and binds once a predecessor has freed the port.
+    /// </summary>
     private async Task WatchAsync()
     {
-        while (true)
+        while (!_stopping.IsCancellationRequested)
         {
-            await _current.System.WhenTerminated;
-            if (_stopping.IsCancellationRequested) return;
-            Log.Warning("This node was removed from the fleet (downed by the split brain resolver); joining again in {Seconds} s", RejoinAfter.TotalSeconds);
-            while (true)
+            if (_current is { } membership)
             {
-                try
+                await membership.System.WhenTerminated;
+                if (_stopping.IsCancellationRequested) return;
+                _current = null;
+                Log.Warning("This node was removed from the fleet (downed by the split brain resolver); joining again in {Seconds} s", RejoinAfter.TotalSeconds);
+                if (!await PauseAsync(RejoinAfter)) return;
+            }
+            try
+            {
+                if (TcpListeners.AnyOn(_settings.Bind.Port))
                 {
-                    await Task.Delay(RejoinAfter, _stopping.Token);
+                    if (!await PauseAsync(RetryBindEvery)) return;
+                    continue;
+                }
+                lock (_gate)
+                {
+                    if (_stopping.IsCancellationRequested) return;
                     _current = Join();
-                    break;
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    Log.Warning("Joining the fleet again failed: {Error}; trying again", e.GetBaseException().Message);
                 }
             }
+            catch (Exception e)
+            {
+                if (!IsBindFailure(e)) Log.Warning("Joining the fleet failed: {Error}; trying again", e.GetBaseException().Message);
+                if (!await PauseAsync(RetryBindEvery)) return;
+            }
+        }
+    }
+
+    private async Task<bool> PauseAsync(TimeSpan time)
+    {
+        try
+        {
+            await Task.Delay(time, _stopping.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
     /// <summary>Runs a <c>cluster</c> command or shows the fleet; the answer is the control socket's JSON.</summary>
     public async Task<JsonObject> RunAsync(ControlCommand command)
     {
-        var membership = _current;
+        if (_current is not { } membership) return ControlActor.Error("this node has not joined the fleet yet (its cluster.bind is still held by the Arbiter it replaces)");
         var self = Cluster.Get(membership.System).SelfMember;
         if (command.Verb != ControlVerb.ShowCluster && self.Status != MemberStatus.Up)
             return ControlActor.Error($"this node is not up in the fleet (it is {self.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
@@ -147,13 +187,20 @@ public sealed class FleetHost : IAsyncDisposable
     /// <summary>Leaves the fleet gracefully (the coordinator moves on if it was here) and stops the cluster system.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested) return;
-        _stopping.Cancel();
-        var system = _current.System;
-        Log.Information("Leaving the fleet");
-        var left = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
-        await Task.WhenAny(left, Task.Delay(TimeSpan.FromSeconds(15)));
-        await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5)));
+        ActorSystem? system;
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested) return;
+            _stopping.Cancel();
+            system = _current?.System;
+        }
+        if (system is not null)
+        {
+            Log.Information("Leaving the fleet");
+            var left = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await Task.WhenAny(left, Task.Delay(TimeSpan.FromSeconds(15)));
+            await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5)));
+        }
         await _watch;
         _stopping.Dispose();
     }

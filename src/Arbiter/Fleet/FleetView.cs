@@ -6,7 +6,7 @@ namespace AkkaGunicorn.Arbiter.Fleet;
 /// <summary>The fleet as <c>ctl show cluster</c> shows it: membership (this node's view) joined with each node's published state.</summary>
 public static class FleetView
 {
-    /// <summary><c>{"nodes":[{address, roles, status, generation, workers, requests, rps, app, config}]}</c>.</summary>
+    /// <summary><c>{"nodes":[{address, roles, status, pid, generation, workers, requests, rps, health, app, config}]}</c>.</summary>
     public static JsonObject Nodes(IReadOnlyList<FleetMember> members, IReadOnlyDictionary<string, NodeState> states)
     {
         var nodes = new JsonArray();
@@ -18,6 +18,7 @@ public static class FleetView
                 ["address"] = member.Node,
                 ["roles"] = string.Join(",", member.Roles),
                 ["status"] = member.Reachable ? member.Status : "unreachable",
+                ["pid"] = state?.Pid,
                 ["generation"] = state?.Generation,
                 ["workers"] = state?.WorkerList.Count(w => w.State == "serving"),
                 ["requests"] = state?.Requests,

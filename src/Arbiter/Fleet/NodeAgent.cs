@@ -73,7 +73,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
     {
         var workers = snapshot.Rows.Select(r => new NodeWorker(r.Pid, r.Generation, r.Requests, r.ResidentBytes, r.Booted is null ? "booting" : "serving")).ToList();
         int serving = workers.Count(w => w.State == "serving");
-        var state = new NodeState(_node, _context.Roles, snapshot.ArbiterPid, snapshot.Generation, AppFingerprint(), Fingerprint(snapshot.Configuration),
+        var state = new NodeState(_node, _context.Roles, snapshot.ArbiterPid, snapshot.Generation, AppFingerprint(), ConfigFingerprint(snapshot.Configuration),
             snapshot.Workers, workers, snapshot.Stats.Requests, snapshot.Stats.Rate10s, snapshot.Stats.LatencyBuckets,
             snapshot.Workers == 0 ? "drained" : serving >= snapshot.Workers ? "ok" : "degraded", DateTime.UtcNow);
         // An idle node writes nothing new: only a change, or the occasional refresh that repairs a pruned entry, goes out.
@@ -158,6 +158,16 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         }
         return _appHash.Hash;
     }
+
+    /// <summary>
+    /// The configuration's fingerprint, without the settings that name this host (its addresses, certificate, roles,
+    /// paths): nodes that run the same configuration show the same fingerprint, and drift stands out.
+    /// </summary>
+    internal static string ConfigFingerprint(string hocon) => Fingerprint(string.Join('\n', hocon.Split('\n')
+        .Where(line => !NodeSpecificKeys.Any(key => line.StartsWith(key + " =", StringComparison.Ordinal)))));
+
+    private static readonly string[] NodeSpecificKeys =
+        ["bind", "cluster.bind", "cluster.public_hostname", "cluster.certfile", "cluster.keyfile", "cluster.roles", "control_socket", "pidfile"];
 
     private static string Fingerprint(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 }

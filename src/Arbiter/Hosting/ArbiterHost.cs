@@ -25,10 +25,11 @@ public static class ArbiterHost
 {
     /// <summary>
     /// Serves until stopped and returns the exit code. The listeners are already bound; <paramref name="reread"/>
-    /// re-reads and checks the configuration for a reload, throwing when it is not usable.
+    /// re-reads and checks the configuration for a reload, throwing when it is not usable. <paramref name="succeeding"/>:
+    /// this Arbiter was started by another's USR2, which still holds the fleet's port.
     /// </summary>
     public static async Task<int> RunAsync(ServerSettings settings, ListenerSet listeners, Func<ServerSettings> reread, BinaryUpgrade upgrade,
-        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd, ControlEndpoint? controlEndpoint, FleetCredentials? fleetCredentials = null)
+        WorkerIdentity? identity, ArbiterHooks hooks, StatsdClient? statsd, ControlEndpoint? controlEndpoint, FleetCredentials? fleetCredentials = null, bool succeeding = false)
     {
         using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.MeterName);
         int workers = settings.Workers;
@@ -118,7 +119,7 @@ public static class ArbiterHost
             try
             {
                 fleetNode = FleetHost.Start(cluster, settings.LogLevel, fleetCredentials,
-                    new NodeContext(arbiterRef, controlRef, AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath, cluster.Roles));
+                    new NodeContext(arbiterRef, controlRef, AppSpec.Parse(settings.App, Environment.CurrentDirectory).AssemblyPath, cluster.Roles), succeeding);
                 controlRef.Tell(new ControlActor.JoinedFleet(fleetNode.RunAsync));
             }
             catch (ConfigException e)

@@ -69,7 +69,7 @@ public sealed class ArbiterFleet : IAsyncDisposable
     /// <summary>The arguments of node <paramref name="i"/>: what an operator would put in each host's server.hocon.</summary>
     public IReadOnlyList<string> ArgumentsOf(int i, string certFile, string keyFile, string caFile) =>
     [
-        "--bind", $"{HostOf(i)}:0", "--workers", "1", "-n", $"fleet-node{i}", "--control-socket", ControlSocket(i),
+        "--bind", $"{HostOf(i)}:0", "--workers", "1", "-n", "fleet", "--control-socket", ControlSocket(i),
         "--cluster", "--cluster-bind", NodeOf(i),
         "--cluster-seed-node", NodeOf(0), "--cluster-seed-node", NodeOf(Math.Min(1, Count - 1)),
         "--cluster-certfile", certFile, "--cluster-keyfile", keyFile, "--cluster-ca-certs", caFile,
