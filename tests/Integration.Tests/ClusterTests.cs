@@ -232,4 +232,37 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(1, await server.WaitForExitAsync());
         Assert.Contains(server.Lines, l => l.Contains($"setting 'cluster.bind' = '{bind}': cannot listen: another process listens on that port"));
     }
+
+    [SkippableFact]
+    public async Task In_a_partition_the_minority_downs_itself_and_acts_on_nothing_while_the_majority_carries_on()
+    {
+        using var network = new NetworkNamespace();
+        Skip.If(network.Unavailable is not null, network.Unavailable);
+        // Nodes 0 and 1 on this side of the link, node 2 alone in the namespace on the other.
+        var placement = new ArbiterFleet.Placement(i => i == 2 ? network.InnerAddress : network.HostAddress, i => i == 2 ? network.Exec : null);
+        await using var fleet = await ArbiterFleet.StartAsync(3, output, TimeSpan.FromSeconds(3), placement: placement);
+        string minority = fleet.NodeOf(2);
+
+        var clock = Stopwatch.StartNew();
+        network.Cut();
+        // The minority refuses fleet commands as soon as it notices, and downs itself once its resolver decides.
+        await fleet.WaitForMembersAsync(2, nodes => nodes.Any(n => (string)n!["status"]! == "unreachable"), "the other side unreachable");
+        var (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(2), "cluster reload", output);
+        Assert.NotEqual(0, code);
+        Assert.Contains("unreachable from this node", (string)answer["error"]!);
+        await fleet[2].WaitForLineAsync(new System.Text.RegularExpressions.Regex(@"This node was removed from the fleet \(downed"), TimeSpan.FromSeconds(60));
+        // The majority downs and removes it, and goes on: its rolling reload runs on its two nodes.
+        await fleet.WaitForMembersAsync(0, nodes => ArbiterFleet.Member(nodes, minority) is null, "the minority removed", TimeSpan.FromSeconds(60));
+        output.WriteLine($"partition: minority removed after {clock.Elapsed.TotalSeconds:0.0} s");
+        (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(1), "cluster reload", output);
+        Assert.Equal(0, code);
+        Assert.Equal([fleet.NodeOf(0), fleet.NodeOf(1)], ((JsonArray)answer["nodes"]!).Select(n => (string)n!["address"]!).Order());
+        // Nothing reached the minority: its generation is still the first.
+        Assert.Equal(1, (int)(await Ctl.AskAsync(fleet.ControlSocket(2), "show all"))["arbiter"]!["generation"]!);
+
+        // Healed, the downed node joins again.
+        network.Heal();
+        await fleet.WaitForMembersAsync(0, nodes => nodes.Count == 3 && nodes.All(n => (string)n!["status"]! == "up"), "the minority back", TimeSpan.FromSeconds(60));
+        output.WriteLine($"partition: healed and rejoined after {clock.Elapsed.TotalSeconds:0.0} s");
+    }
 }

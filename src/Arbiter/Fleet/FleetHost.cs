@@ -149,6 +149,10 @@ public sealed class FleetHost : IAsyncDisposable
         var self = Cluster.Get(membership.System).SelfMember;
         if (command.Verb != ControlVerb.ShowCluster && self.Status != MemberStatus.Up)
             return ControlActor.Error($"this node is not up in the fleet (it is {self.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
+        // A node that cannot hear every member may be on the minority side of a partition: it sends nothing that the
+        // coordinator could act on later, once the partition heals.
+        if (command.Verb != ControlVerb.ShowCluster && FleetMember.From(Cluster.Get(membership.System).State).FirstOrDefault(m => !m.Reachable) is { } silent)
+            return ControlActor.Error($"node {silent.Node} is unreachable from this node; fleet commands wait until it answers or is downed (cluster.down_after)");
         switch (command.Verb)
         {
             case ControlVerb.ShowCluster:
@@ -167,8 +171,10 @@ public sealed class FleetHost : IAsyncDisposable
         };
         try
         {
-            var answer = await membership.Coordinator.Ask<FleetAnswered>(message, CommandPatience);
-            return JsonNode.Parse(answer.Json)!.AsObject();
+            var asked = membership.Coordinator.Ask<FleetAnswered>(message, CommandPatience);
+            if (await Task.WhenAny(asked, membership.System.WhenTerminated) != asked)
+                return ControlActor.Error("this node left the fleet (downed) before the coordinator answered; see 'show cluster' on another node");
+            return JsonNode.Parse((await asked).Json)!.AsObject();
         }
         catch (AskTimeoutException)
         {

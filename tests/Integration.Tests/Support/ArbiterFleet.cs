@@ -17,12 +17,19 @@ public sealed class ArbiterFleet : IAsyncDisposable
     private readonly int[] _clusterPorts;
     private readonly string[][] _roles;
     private readonly TimeSpan _downAfter;
+    private readonly Placement _placement;
 
-    private ArbiterFleet(int count, ITestOutputHelper output, TimeSpan downAfter, string[][] roles)
+    /// <summary>Where a node's cluster transport listens and what its process runs in (a network namespace, say).</summary>
+    /// <param name="ClusterHost">Node i's cluster address.</param>
+    /// <param name="Wrapper">The command node i runs under (none: the server itself).</param>
+    public sealed record Placement(Func<int, string> ClusterHost, Func<int, IReadOnlyList<string>?> Wrapper);
+
+    private ArbiterFleet(int count, ITestOutputHelper output, TimeSpan downAfter, string[][] roles, Placement? placement)
     {
         _output = output;
         _nodes = new ServerProcess?[count];
-        _clusterPorts = Enumerable.Range(0, count).Select(i => FreePort(HostOf(i))).ToArray();
+        _placement = placement ?? new Placement(HostOf, _ => null);
+        _clusterPorts = Enumerable.Range(0, count).Select(_ => FreePort("127.0.0.1")).ToArray();
         _roles = roles;
         _downAfter = downAfter;
         Directory = System.IO.Directory.CreateTempSubdirectory("ag-fleet-").FullName;
@@ -44,19 +51,22 @@ public sealed class ArbiterFleet : IAsyncDisposable
     public static string HostOf(int i) => $"127.0.0.{i + 1}";
 
     /// <summary>Node <paramref name="i"/>'s cluster address, HOST:PORT, as <c>show cluster</c> lists it.</summary>
-    public string NodeOf(int i) => $"{HostOf(i)}:{_clusterPorts[i]}";
+    public string NodeOf(int i) => $"{_placement.ClusterHost(i)}:{_clusterPorts[i]}";
 
     /// <summary>Node <paramref name="i"/>'s control socket.</summary>
     public string ControlSocket(int i) => Path.Combine(Directory, $"node{i}.ctl");
 
-    /// <summary>Starts <paramref name="count"/> nodes (seeds: the first two) and waits until node 0 sees them all up.</summary>
-    public static async Task<ArbiterFleet> StartAsync(int count, ITestOutputHelper output, TimeSpan? downAfter = null, string[][]? roles = null)
+    /// <summary>Starts <paramref name="count"/> nodes (seeds: the first two) and waits until every node sees them all up.</summary>
+    public static async Task<ArbiterFleet> StartAsync(int count, ITestOutputHelper output, TimeSpan? downAfter = null, string[][]? roles = null,
+        Placement? placement = null)
     {
-        var fleet = new ArbiterFleet(count, output, downAfter ?? TimeSpan.FromSeconds(3), roles ?? Enumerable.Repeat(Array.Empty<string>(), count).ToArray());
+        var fleet = new ArbiterFleet(count, output, downAfter ?? TimeSpan.FromSeconds(3), roles ?? Enumerable.Repeat(Array.Empty<string>(), count).ToArray(),
+            placement);
         try
         {
             await Task.WhenAll(Enumerable.Range(0, count).Select(fleet.StartNodeAsync));
-            await fleet.WaitForMembersAsync(0, nodes => nodes.Count == count && nodes.All(n => (string)n!["status"]! == "up"), $"{count} nodes up");
+            for (int i = 0; i < count; i++)
+                await fleet.WaitForMembersAsync(i, nodes => nodes.Count == count && nodes.All(n => (string)n!["status"]! == "up"), $"{count} nodes up");
             return fleet;
         }
         catch
@@ -82,7 +92,8 @@ public sealed class ArbiterFleet : IAsyncDisposable
     public async Task StartNodeAsync(int i)
     {
         var (cert, key, _) = Certificates.Node($"node{i}");
-        _nodes[i] = await ServerProcess.StartServingAsync(ArgumentsOf(i, cert, key, Certificates.CaFile), 1, _output, bindsGiven: true, host: HostOf(i));
+        _nodes[i] = await ServerProcess.StartServingAsync(ArgumentsOf(i, cert, key, Certificates.CaFile), 1, _output, bindsGiven: true, host: HostOf(i),
+            wrapper: _placement.Wrapper(i));
     }
 
     /// <summary>Node <paramref name="i"/>'s <c>show cluster</c> nodes.</summary>

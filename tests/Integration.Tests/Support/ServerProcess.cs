@@ -81,12 +81,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts a server on an ephemeral loopback port with these arguments (or, with <paramref name="bindsGiven"/>, where
-    /// they say, one of them on <paramref name="host"/>) and waits until <paramref name="workers"/> serve.
+    /// they say, one of them on <paramref name="host"/>) and waits until <paramref name="workers"/> serve. A
+    /// <paramref name="wrapper"/> command (ip netns exec NS, say) runs the server as its last argument, in its place.
     /// </summary>
     public static async Task<ServerProcess> StartServingAsync(IEnumerable<string> args, int workers, ITestOutputHelper? output,
-        IDictionary<string, string>? environment = null, bool bindsGiven = false, string host = "127.0.0.1")
+        IDictionary<string, string>? environment = null, bool bindsGiven = false, string host = "127.0.0.1", IReadOnlyList<string>? wrapper = null)
     {
-        var server = Start(bindsGiven ? args : ["--bind", "127.0.0.1:0", .. args], output, environment);
+        IEnumerable<string> all = bindsGiven ? args : ["--bind", "127.0.0.1:0", .. args];
+        var server = wrapper is { Count: > 0 }
+            ? StartCommand(wrapper[0], [.. wrapper.Skip(1), "dotnet", Paths.Server, .. all], output, environment)
+            : Start(all, output, environment);
         try
         {
             var listening = await server.WaitForLineAsync(host == "127.0.0.1" ? ListeningRegex() : new Regex($@"Listening at: https?://{Regex.Escape(host)}:(\d+)"));
