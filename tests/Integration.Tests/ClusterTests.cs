@@ -265,4 +265,24 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await fleet.WaitForMembersAsync(0, nodes => nodes.Count == 3 && nodes.All(n => (string)n!["status"]! == "up"), "the minority back", TimeSpan.FromSeconds(60));
         output.WriteLine($"partition: healed and rejoined after {clock.Elapsed.TotalSeconds:0.0} s");
     }
+
+    [Fact]
+    public async Task A_rollout_whose_coordinator_dies_is_resumed_by_the_next_one_and_no_node_reloads_twice()
+    {
+        // Node 0, the oldest, holds the coordinator; the rollout is for the web nodes, 1 and then 2.
+        await using var fleet = await ArbiterFleet.StartAsync(3, output, TimeSpan.FromSeconds(3), roles: [["edge"], ["web"], ["web"]]);
+        var reloading = new System.Text.RegularExpressions.Regex($@"\[{fleet[1].Pid}\] \[INFO\] Reloading \(ctl reload\)");
+        var rollout = Ctl.RunAsync(fleet.ControlSocket(2), "cluster reload --role web", output);
+        await fleet[1].WaitForLineAsync(reloading);
+        await fleet.KillAsync(0);
+
+        var (code, answer) = await rollout;
+        Assert.Equal(0, code);
+        Assert.Equal([fleet.NodeOf(1), fleet.NodeOf(2)], ((JsonArray)answer["nodes"]!).Select(n => (string)n!["address"]!));
+        Assert.Contains(fleet[1].Lines, l => l.Contains("resuming rolling reload"));
+        // Node 1 reloaded once, though its step was sent twice (by the dead coordinator and by the one that resumed).
+        Assert.Single(fleet[1].Lines, l => reloading.IsMatch(l));
+        Assert.Equal(2, (int)(await Ctl.AskAsync(fleet.ControlSocket(1), "show all"))["arbiter"]!["generation"]!);
+        Assert.Equal(2, (int)(await Ctl.AskAsync(fleet.ControlSocket(2), "show all"))["arbiter"]!["generation"]!);
+    }
 }

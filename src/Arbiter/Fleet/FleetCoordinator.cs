@@ -54,7 +54,9 @@ public sealed class FleetCoordinator : ReceiveActor
         if (record is null || record.State != "running" || _rollout is not null) return;
         _log.Warning("Fleet coordinator: resuming rolling reload {Id} after {Done} of {Batches} groups (the previous coordinator is gone)",
             record.Id, record.Done, record.Batches.Count);
-        StartRollout(record, ActorRefs.Nobody);
+        // Whoever asked is still waiting (unless their node went too): the answer goes to them.
+        var replyTo = record.ReplyTo is { } path ? ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path) : ActorRefs.Nobody;
+        StartRollout(record, replyTo);
     }
 
     private void OnRollingReload(RollingReload reload)
@@ -62,7 +64,8 @@ public sealed class FleetCoordinator : ReceiveActor
         if (_rollout is not null) { Sender.Tell(Error("a rolling reload is under way; wait for it to finish")); return; }
         var (nodes, refused) = RolloutPlan.Select(_fleet.Members(), reload.Role);
         if (refused is not null) { Sender.Tell(Error(refused)); return; }
-        StartRollout(new RolloutRecord(NewId("reload"), RolloutPlan.Batches(nodes, reload.Parallel), 0, "running"), Sender);
+        StartRollout(new RolloutRecord(NewId("reload"), RolloutPlan.Batches(nodes, reload.Parallel), 0, "running",
+            Akka.Serialization.Serialization.SerializedActorPath(Sender)), Sender);
     }
 
     private void StartRollout(RolloutRecord record, IActorRef replyTo)

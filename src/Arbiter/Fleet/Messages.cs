@@ -84,4 +84,5 @@ public sealed record StepRan(string StepId, string Node, bool Ok, string Message
 /// <param name="Batches">The nodes, HOST:PORT, in the order and groups they reload.</param>
 /// <param name="Done">Batches finished.</param>
 /// <param name="State">"running", "succeeded" or "failed: why".</param>
-public sealed record RolloutRecord(string Id, IReadOnlyList<IReadOnlyList<string>> Batches, int Done, string State) : IFleetMessage;
+/// <param name="ReplyTo">Who asked (an actor path), so that a coordinator that resumes the rollout answers them.</param>
+public sealed record RolloutRecord(string Id, IReadOnlyList<IReadOnlyList<string>> Batches, int Done, string State, string? ReplyTo = null) : IFleetMessage;

@@ -101,7 +101,7 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         if (_finished.TryGetValue(step.StepId, out var ran)) { Sender.Tell(ran); return; }
         if (_running.TryGetValue(step.StepId, out var waiting)) { waiting.Add(Sender); return; }
         _running[step.StepId] = [Sender];
-        _log.Info("Fleet: step {Step}: {Action} {Count}", step.StepId, step.Action, step.Count);
+        _log.Info("Fleet: step {Step}: {Action}", step.StepId, step.Action == NodeAction.Scale ? $"scale to {step.Count} workers" : step.Action.ToString().ToLowerInvariant());
         int generation = _published?.Generation ?? 0;
         Execute(step, generation).PipeTo(Self, failure: e => new StepRan(step.StepId, _node, false, e.Message, generation));
     }

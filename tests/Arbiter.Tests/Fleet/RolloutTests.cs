@@ -134,7 +134,7 @@ public sealed class RolloutTests : TestKit
     {
         var fleet = Fleet("a:1", "b:1", "c:1");
         // The previous coordinator had finished group 1 (a) and sent b its step when its node died.
-        _stored = new RolloutRecord("reload-x", [["a:1"], ["b:1"], ["c:1"]], 1, "running");
+        _stored = new RolloutRecord("reload-x", [["a:1"], ["b:1"], ["c:1"]], 1, "running", Akka.Serialization.Serialization.SerializedActorPath(TestActor));
         Sys.ActorOf(FleetCoordinator.Props(TimeSpan.FromSeconds(30), fleet));
         var b = ExpectStep(_agents["b:1"], "reload-x/");
         // The same id as before: an agent that ran it already answers with that run instead of reloading twice.
@@ -143,6 +143,8 @@ public sealed class RolloutTests : TestKit
         Answer(_agents["b:1"], b, "b:1");
         Answer(_agents["c:1"], ExpectStep(_agents["c:1"], "reload-x/"), "c:1");
         AwaitCondition(() => _saved.LastOrDefault()?.State == "succeeded");
+        // The one who asked the previous coordinator gets the answer.
+        Assert.Equal(["b:1", "c:1"], ((JsonArray)ExpectAnswer()["nodes"]!).Select(n => (string)n!["address"]!));
 
         // A finished one is not resumed.
         _stored = _saved.Last();
