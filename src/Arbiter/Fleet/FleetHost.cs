@@ -145,7 +145,8 @@ public sealed class FleetHost : IAsyncDisposable
     /// <summary>Runs a <c>cluster</c> command or shows the fleet; the answer is the control socket's JSON.</summary>
     public async Task<JsonObject> RunAsync(ControlCommand command)
     {
-        if (_current is not { } membership) return ControlActor.Error("this node has not joined the fleet yet (its cluster.bind is still held by the Arbiter it replaces)");
+        if (_current is not { } membership)
+            return ControlActor.Error("this node is not in the fleet right now (it is joining again, or waiting for its cluster port); ask another node");
         var self = Cluster.Get(membership.System).SelfMember;
         if (command.Verb != ControlVerb.ShowCluster && self.Status != MemberStatus.Up)
             return ControlActor.Error($"this node is not up in the fleet (it is {self.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
@@ -153,12 +154,11 @@ public sealed class FleetHost : IAsyncDisposable
         // coordinator could act on later, once the partition heals.
         if (command.Verb != ControlVerb.ShowCluster && FleetMember.From(Cluster.Get(membership.System).State).FirstOrDefault(m => !m.Reachable) is { } silent)
             return ControlActor.Error($"node {silent.Node} is unreachable from this node; fleet commands wait until it answers or is downed (cluster.down_after)");
-        switch (command.Verb)
+        if (command.Verb == ControlVerb.ShowCluster)
         {
-            case ControlVerb.ShowCluster:
-                var members = FleetMember.From(Cluster.Get(membership.System).State);
-                var states = await StatesAsync(membership.System);
-                return ControlActor.Ok(command.Argument == "stats" ? FleetView.Stats(members, states) : FleetView.Nodes(members, states));
+            var members = FleetMember.From(Cluster.Get(membership.System).State);
+            var states = await StatesAsync(membership.System);
+            return ControlActor.Ok(command.Argument == "stats" ? FleetView.Stats(members, states) : FleetView.Nodes(members, states));
         }
         IFleetMessage message = command.Verb switch
         {

@@ -31,7 +31,7 @@ public static partial class ReferenceDocs
     {
         var entries = new Dictionary<string, Entry>();
         var comment = new List<string>();
-        string last = "";
+        string last = "", prefix = "";
         bool inObject = false;
         foreach (var raw in text.Split('\n'))
         {
@@ -46,7 +46,21 @@ public static partial class ReferenceDocs
                 comment.Add(line.TrimStart('#').Trim());
                 continue;
             }
+            if (prefix.Length > 0 && line == "}")
+            {
+                prefix = "";
+                comment.Clear();
+                last = "";
+                continue;
+            }
             var key = KeyLine().Match(line);
+            if (key.Success && key.Groups[2].Value.Trim() == "{" && prefix.Length == 0 && !SettingsCatalog.All.ContainsKey(key.Groups[1].Value))
+            {
+                // A group of dotted settings (cluster { bind = ... } is cluster.bind): its comment introduces the group.
+                prefix = key.Groups[1].Value + ".";
+                comment.Clear();
+                continue;
+            }
             if (!key.Success)
             {
                 // A blank line ends a comment that belonged to no key (the file's header).
@@ -58,7 +72,7 @@ public static partial class ReferenceDocs
             comment.Clear();
             var value = key.Groups[2].Value.Trim();
             if (value.EndsWith('{') && !value.EndsWith('}')) inObject = true;
-            entries[key.Groups[1].Value] = new Entry(last, value.StartsWith('{') || value.EndsWith('{') ? "" : value);
+            entries[prefix + key.Groups[1].Value] = new Entry(last, value.StartsWith('{') || value.EndsWith('{') ? "" : value);
         }
         return entries;
     }
