@@ -27,6 +27,9 @@ public static class FleetConfig
               port = {{cluster.Bind.Port}}
               public-hostname = {{Quote(cluster.PublicHostname ?? host)}}
               enable-ssl = true
+              # Control traffic only: one transport thread each way (Akka's default is up to two).
+              server-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+              client-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
             }
             akka.remote.log-remote-lifecycle-events = off
             akka.cluster {
