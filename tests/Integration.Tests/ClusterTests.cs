@@ -257,7 +257,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
         output.WriteLine($"partition: minority removed after {clock.Elapsed.TotalSeconds:0.0} s");
         (code, answer) = await Ctl.RunAsync(fleet.ControlSocket(1), "cluster reload", output);
         Assert.Equal(0, code);
-        Assert.Equal([fleet.NodeOf(0), fleet.NodeOf(1)], ((JsonArray)answer["nodes"]!).Select(n => (string)n!["address"]!).Order());
+        Assert.Equal(new[] { fleet.NodeOf(0), fleet.NodeOf(1) }.Order(StringComparer.Ordinal),
+            ((JsonArray)answer["nodes"]!).Select(n => (string)n!["address"]!).Order(StringComparer.Ordinal));
         // Nothing reached the minority: its generation is still the first.
         Assert.Equal(1, (int)(await Ctl.AskAsync(fleet.ControlSocket(2), "show all"))["arbiter"]!["generation"]!);
 
