@@ -10,7 +10,7 @@ namespace AkkaGunicorn.Arbiter.Fleet;
 /// runs it through their agents. One rolling reload at a time; its progress is replicated (<see cref="RolloutRecord"/>),
 /// so a coordinator that takes over from a dead one resumes the rollout where it stood.
 /// </summary>
-public sealed class FleetCoordinator : ReceiveActor
+public sealed class FleetCoordinator : ReceiveActor, IWithUnboundedStash
 {
     /// <summary>The replicated progress of the last rolling reload.</summary>
     public static readonly LWWRegisterKey<RolloutRecord> RolloutKey = new("fleet-rollout");
@@ -19,6 +19,9 @@ public sealed class FleetCoordinator : ReceiveActor
     private readonly TimeSpan _stepTimeout;
     private readonly FleetAccess _fleet;
     private IActorRef? _rollout;
+
+    /// <inheritdoc />
+    public IStash Stash { get; set; } = null!;
 
     /// <summary>
     /// Props for the coordinator; a node's step that takes longer than <paramref name="stepTimeout"/> fails.
@@ -31,14 +34,36 @@ public sealed class FleetCoordinator : ReceiveActor
     {
         _stepTimeout = stepTimeout;
         _fleet = fleet ?? FleetAccess.Of(Context.System);
+        Starting();
+    }
+
+    /// <summary>Until the last rollout's record is read, commands wait: a resumed rollout comes before any new one.</summary>
+    private void Starting()
+    {
+        Receive<GetSuccess>(read => Started(read.Get(RolloutKey).Value));
+        Receive<RolloutRecord>(Started);
+        Receive<NotFound>(_ => Started(null));
+        Receive<GetFailure>(_ =>
+        {
+            _log.Warning("Fleet coordinator: could not read the last rollout from a majority; not resuming any");
+            Started(null);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Started(RolloutRecord? last)
+    {
+        Become(Ready);
+        Resume(last);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
         Receive<RollingReload>(OnRollingReload);
         Receive<ScaleFleet>(scale => FanOut(scale.Role, new RunStep(NewId("scale"), NodeAction.Scale, scale.Workers)));
         Receive<ShutdownFleet>(shutdown => FanOut(shutdown.Role, new RunStep(NewId("shutdown"), NodeAction.Shutdown)));
         Receive<DrainFleetNode>(OnDrain);
-        Receive<GetSuccess>(OnRecordRead);
-        Receive<RolloutRecord>(Resume);
-        Receive<NotFound>(_ => { });
-        Receive<GetFailure>(_ => _log.Warning("Fleet coordinator: could not read the last rollout from a majority; not resuming any"));
         Receive<Terminated>(t => { if (Equals(t.ActorRef, _rollout)) _rollout = null; });
     }
 
@@ -46,8 +71,6 @@ public sealed class FleetCoordinator : ReceiveActor
     protected override void PreStart() =>
         // A predecessor may have died mid-rollout: its record says where it stood.
         _fleet.ReadRollout(Self);
-
-    private void OnRecordRead(GetSuccess read) => Resume(read.Get(RolloutKey).Value);
 
     private void Resume(RolloutRecord? record)
     {

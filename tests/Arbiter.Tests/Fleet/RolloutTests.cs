@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Akka.Actor;
+using Akka.DistributedData;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
 using AkkaGunicorn.Arbiter.Fleet;
@@ -20,7 +21,8 @@ public sealed class RolloutTests : TestKit
     {
         _members = nodes.Select(n => new FleetMember(n, n.StartsWith("a") ? ["web", "canary"] : ["web"], "up", true)).ToList();
         foreach (var node in nodes) _agents[node] = CreateTestProbe();
-        return new FleetAccess(() => _members, node => _agents[node], _saved.Enqueue, replyTo => { if (_stored is not null) replyTo.Tell(_stored); });
+        return new FleetAccess(() => _members, node => _agents[node], _saved.Enqueue,
+            replyTo => replyTo.Tell(_stored ?? (object)new NotFound(FleetCoordinator.RolloutKey, null)));
     }
 
     private static RunStep ExpectStep(TestProbe agent, string rolloutPrefix = "reload-")
@@ -150,6 +152,20 @@ public sealed class RolloutTests : TestKit
         _stored = _saved.Last();
         Sys.ActorOf(FleetCoordinator.Props(TimeSpan.FromSeconds(30), fleet));
         foreach (var agent in _agents.Values) agent.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
+    public void Commands_wait_until_the_last_rollout_is_read_so_a_resumed_one_comes_first()
+    {
+        IActorRef? reader = null;
+        var fleet = Fleet("a:1", "b:1") with { ReadRollout = replyTo => reader = replyTo };
+        var coordinator = Sys.ActorOf(FleetCoordinator.Props(TimeSpan.FromSeconds(30), fleet));
+        coordinator.Tell(new RollingReload(null, 1));
+        _agents["a:1"].ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        AwaitCondition(() => reader is not null);
+        reader!.Tell(new RolloutRecord("reload-old", [["a:1"], ["b:1"]], 1, "running"));
+        Answer(_agents["b:1"], ExpectStep(_agents["b:1"], "reload-old/"), "b:1");
+        Assert.Contains("a rolling reload is under way", (string)ExpectAnswer()["error"]!);
     }
 
     [Fact]
