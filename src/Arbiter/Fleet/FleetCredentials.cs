@@ -54,16 +54,7 @@ public sealed class FleetCredentials
     }
 
     /// <summary>Whether a peer's certificate chains to one of the fleet's CAs (and only to them: the system's roots vouch for nobody here).</summary>
-    public bool Admits(X509Certificate? peer)
-    {
-        if (peer is null) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
-        chain.ChainPolicy.ExtraStore.AddRange(_authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(peer as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(peer.GetRawCertData()));
-    }
+    public bool Admits(X509Certificate? peer) => peer is not null && ServerTls.ChainsTo(peer, _authorities);
 
     /// <summary>Akka.Remote's TLS: present this node's certificate, demand the peer's, admit only the fleet's.</summary>
     public Setup TlsSetup() =>

@@ -123,15 +123,21 @@ public sealed class ServerTls
     /// A client certificate is trusted when it chains to one of <paramref name="trusted"/> (and nothing else: the system's
     /// roots do not vouch for clients); none at all is fine only when optional.
     /// </summary>
-    private static bool ClientTrusted(X509Certificate? certificate, X509Certificate2Collection trusted, int certReqs)
+    private static bool ClientTrusted(X509Certificate? certificate, X509Certificate2Collection trusted, int certReqs) =>
+        certificate is null ? certReqs < 2 : ChainsTo(certificate, trusted, new Oid("1.3.6.1.5.5.7.3.2")); // client authentication
+
+    /// <summary>
+    /// Whether <paramref name="certificate"/> chains to one of <paramref name="trusted"/> and to nothing else (the
+    /// system's roots vouch for nobody here), for <paramref name="usage"/> when given. Revocation is not checked.
+    /// </summary>
+    public static bool ChainsTo(X509Certificate certificate, X509Certificate2Collection trusted, Oid? usage = null)
     {
-        if (certificate is null) return certReqs < 2;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // client authentication
-        return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+        if (usage is not null) chain.ChainPolicy.ApplicationPolicy.Add(usage);
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
     /// <summary>A certificate with its private key (PEM files or PKCS#12) and the chain after it; throws <see cref="TlsConfigurationException"/> naming certfile or keyfile.</summary>
