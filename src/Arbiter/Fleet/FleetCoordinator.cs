@@ -1,7 +1,7 @@
-using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
+using AkkaGunicorn.Arbiter.Control;
 
 namespace AkkaGunicorn.Arbiter.Fleet;
 
@@ -122,5 +122,5 @@ public sealed class FleetCoordinator : ReceiveActor, IWithUnboundedStash
     private static string NewId(string what) => $"{what}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>An error answer for the operator.</summary>
-    internal static FleetAnswered Error(string message) => new(new JsonObject { ["ok"] = false, ["error"] = message }.ToJsonString());
+    internal static FleetAnswered Error(string message) => new(ControlActor.Error(message).ToJsonString());
 }

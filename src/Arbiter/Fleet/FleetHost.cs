@@ -147,19 +147,19 @@ public sealed class FleetHost : IAsyncDisposable
     {
         if (_current is not { } membership)
             return ControlActor.Error("this node is not in the fleet right now (it is joining again, or waiting for its cluster port); ask another node");
-        var self = Cluster.Get(membership.System).SelfMember;
-        if (command.Verb != ControlVerb.ShowCluster && self.Status != MemberStatus.Up)
-            return ControlActor.Error($"this node is not up in the fleet (it is {self.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
-        // A node that cannot hear every member may be on the minority side of a partition: it sends nothing that the
-        // coordinator could act on later, once the partition heals.
-        if (command.Verb != ControlVerb.ShowCluster && FleetMember.From(Cluster.Get(membership.System).State).FirstOrDefault(m => !m.Reachable) is { } silent)
-            return ControlActor.Error($"node {silent.Node} is unreachable from this node; fleet commands wait until it answers or is downed (cluster.down_after)");
+        var cluster = Cluster.Get(membership.System);
+        var members = FleetMember.From(cluster.State);
         if (command.Verb == ControlVerb.ShowCluster)
         {
-            var members = FleetMember.From(Cluster.Get(membership.System).State);
             var states = await StatesAsync(membership.System);
             return ControlActor.Ok(command.Argument == "stats" ? FleetView.Stats(members, states) : FleetView.Nodes(members, states));
         }
+        if (cluster.SelfMember.Status != MemberStatus.Up)
+            return ControlActor.Error($"this node is not up in the fleet (it is {cluster.SelfMember.Status.ToString().ToLowerInvariant()}); see 'show cluster'");
+        // A node that cannot hear every member may be on the minority side of a partition: it sends nothing that the
+        // coordinator could act on later, once the partition heals.
+        if (members.FirstOrDefault(m => !m.Reachable) is { } silent)
+            return ControlActor.Error($"node {silent.Node} is unreachable from this node; fleet commands wait until it answers or is downed (cluster.down_after)");
         IFleetMessage message = command.Verb switch
         {
             ControlVerb.ClusterReload => new RollingReload(command.Role, command.Parallel),

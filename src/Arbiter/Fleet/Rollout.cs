@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Event;
+using AkkaGunicorn.Arbiter.Control;
 
 namespace AkkaGunicorn.Arbiter.Fleet;
 
@@ -45,10 +46,10 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
     {
         if (_record.Done == _record.Batches.Count)
         {
-            Finish("succeeded", new JsonObject
+            Finish("succeeded", ControlActor.Ok(new JsonObject
             {
-                ["ok"] = true, ["rollout"] = _record.Id, ["seconds"] = Math.Round(_elapsed.Elapsed.TotalSeconds, 1), ["nodes"] = _reloaded,
-            });
+                ["rollout"] = _record.Id, ["seconds"] = Math.Round(_elapsed.Elapsed.TotalSeconds, 1), ["nodes"] = _reloaded,
+            }));
             return;
         }
         var group = _record.Batches[_record.Done];
@@ -87,13 +88,13 @@ internal sealed class Rollout : ReceiveActor, IWithTimers
         var message = $"rolling reload {_record.Id} stopped at node {node}: {why}; reloaded: " +
                       $"{(_reloaded.Count == 0 ? "none" : string.Join(", ", _reloaded.Select(r => r!["address"])))}; not reloaded: {string.Join(", ", left)}";
         _log.Warning("Fleet: {Message}", message);
-        Finish("failed: " + why, new JsonObject { ["ok"] = false, ["error"] = message });
+        Finish("failed: " + why, ControlActor.Error(message));
     }
 
     private void Finish(string state, JsonObject answer)
     {
         _fleet.Save(_record with { State = state });
-        if (answer["ok"]?.GetValue<bool>() == true)
+        if (state == "succeeded")
             _log.Info("Fleet: rolling reload {Id} done: {Nodes} nodes in {Seconds} s", _record.Id, _reloaded.Count, answer["seconds"]);
         _replyTo.Tell(new FleetAnswered(answer.ToJsonString()));
         Context.Stop(Self);
