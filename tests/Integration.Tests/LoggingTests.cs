@@ -104,12 +104,18 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
     public async Task Log_json_writes_one_json_object_per_line_with_the_pid()
     {
         await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", "--log-json", Paths.Hello], output);
+        // Both the Arbiter and the worker log the worker's boot, each line with its own process's id.
         var booting = await server.WaitForLineAsync(new Regex(@"Booting worker with pid: (\d+)"));
-        var json = JsonDocument.Parse(booting.Value.Length > 0 ? server.Lines.First(l => l.Contains("Booting worker")) : "{}").RootElement;
-        Assert.Equal("Information", json.GetProperty("Level").GetString());
-        Assert.Equal(server.Pid, json.GetProperty("Properties").GetProperty("ProcessId").GetInt32());
-        Assert.Contains("Booting worker with pid", json.GetProperty("RenderedMessage").GetString());
-        Assert.NotEqual(default, json.GetProperty("Timestamp").GetDateTimeOffset());
+        int worker = int.Parse(booting.Groups[1].Value);
+        await Eventually.UntilAsync(() => server.Lines.Count(l => l.Contains("Booting worker")) == 2, "both processes logged the worker's boot");
+        var lines = server.Lines.Where(l => l.Contains("Booting worker")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(lines, json =>
+        {
+            Assert.Equal("Information", json.GetProperty("Level").GetString());
+            Assert.Equal($"Booting worker with pid: {worker}", json.GetProperty("RenderedMessage").GetString());
+            Assert.NotEqual(default, json.GetProperty("Timestamp").GetDateTimeOffset());
+        });
+        Assert.Equal([server.Pid, worker], lines.Select(json => json.GetProperty("Properties").GetProperty("ProcessId").GetInt32()).Order());
     }
 
     [Fact]

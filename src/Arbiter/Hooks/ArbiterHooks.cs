@@ -29,6 +29,9 @@ public sealed class ArbiterHooks : IAsyncDisposable
     /// <summary>No hooks.</summary>
     public static ArbiterHooks None => new(null, new ArbiterInfo(Environment.ProcessId, 0, [], 1));
 
+    /// <summary>Whether the app has server hooks (any of them may need to run before a worker starts).</summary>
+    public bool Any => _hooks is not null;
+
     /// <summary>The Arbiter as hooks see it now.</summary>
     public ArbiterInfo Arbiter => _arbiter;
 

@@ -39,6 +39,9 @@ public static class ArbiterHost
         using var credentials = RunCredentials.Create();
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
+        var plan = PlanFor(settings);
+        var arbiterPath = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var launcher = new ProcessLauncher(listeners.Inherited, arbiterPath.Task, credentials, lifelineRead, board, identity);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         FleetMetrics? fleet = null;
         var metricsAt = settings.MetricsBind?.EndPoint as System.Net.IPEndPoint;
@@ -57,6 +60,10 @@ public static class ArbiterHost
             }
         }
         using var fleetScope = fleet;
+        // The first workers start now, their app booting while this process starts its actor system and remoting (which
+        // took as long as a small app's start); the Arbiter actor takes them into its first slots. Not when the app has
+        // hooks: pre_fork must run before each worker starts.
+        if (!hooks.Any) launcher.Prestart(plan, plan.Workers);
 
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
@@ -72,9 +79,8 @@ public static class ArbiterHost
                 })
                 .WithActors((system, registry) =>
                 {
-                    var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
-                    var launcher = new ProcessLauncher(listeners.Inherited, $"{address}/user/arbiter", credentials, lifelineRead, board, identity);
-                    var options = new ArbiterOptions(PlanFor(settings), launcher, exit)
+                    arbiterPath.SetResult($"{((ExtendedActorSystem)system).Provider.DefaultAddress}/user/arbiter");
+                    var options = new ArbiterOptions(plan, launcher, exit)
                     {
                         CloseListeners = listeners.CloseDescriptors,
                         PauseListeners = settings.ReusePort ? null : listeners.Pause,

@@ -63,12 +63,13 @@ public static class ThisExecutable
     }
 
     /// <summary>
-    /// Starts a worker whose boot channel holds <paramref name="boot"/>: a pipe whose read end only this child inherits,
-    /// written once the child exists and closed after the record.
+    /// Starts a worker whose <see cref="BootChannel"/> holds <paramref name="boot"/> and then the path
+    /// <paramref name="arbiterPath"/> completes with: a pipe whose read end only this child inherits, written once the
+    /// child exists and closed after the path (or as soon as <paramref name="arbiterPath"/> fails or is cancelled).
     /// </summary>
-    public static Process StartWorker(ProcessStartInfo info, WorkerBoot boot)
+    public static Process StartWorker(ProcessStartInfo info, WorkerBoot boot, Task<string> arbiterPath)
     {
-        var bytes = boot.ToBytes();
+        var record = BootChannel.RecordFrame(boot);
         Process process;
         SafeFileHandle writer;
         lock (SpawnGate)
@@ -77,7 +78,7 @@ public static class ThisExecutable
             writer = new SafeFileHandle(write, ownsHandle: true);
             using var reader = new SafeFileHandle(read, ownsHandle: true);
             Libc.ClearCloseOnExec(read);
-            info.Environment[WorkerBoot.DescriptorVariable] = read.ToString();
+            info.Environment[BootChannel.DescriptorVariable] = read.ToString();
             try
             {
                 process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a worker process.");
@@ -88,17 +89,24 @@ public static class ThisExecutable
                 throw;
             }
         }
-        // The record can be more than a pipe holds, so it is written while the child reads it, first thing it does.
+        // The record can be more than a pipe holds, so it is written while the child reads it, first thing it does; the
+        // path may come much later. A thread of its own, as for the lifeline: the wait is on a pipe.
         var feeding = new Thread(() =>
         {
             using var stream = new FileStream(writer, FileAccess.Write, bufferSize: 0);
             try
             {
-                stream.Write(bytes);
+                stream.Write(record);
+                stream.Write(BootChannel.PathFrame(arbiterPath.GetAwaiter().GetResult()));
             }
             catch (IOException)
             {
                 // The child died before it read its record: its exit is reported as a failed boot.
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                // No path will come (the worker was never given a slot, or the actor system did not start): the end of
+                // the channel tells the worker so.
             }
         }) { IsBackground = true, Name = "boot channel" };
         feeding.Start();

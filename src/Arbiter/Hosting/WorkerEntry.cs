@@ -19,11 +19,15 @@ public static class WorkerEntry
     public static async Task<int> RunAsync()
     {
         // First of all, before anything of the app's can run: take the record (and its secrets) out of the boot
-        // channel and close it.
+        // channel, which no process the app starts may inherit. The Arbiter's path follows when this worker has a slot.
         WorkerBoot boot;
+        Task<string> arbiterPath;
         try
         {
-            boot = WorkerBoot.FromEnvironment();
+            var channel = BootChannel.FromEnvironment();
+            boot = channel.ReadRecord();
+            Libc.SetCloseOnExec(channel.Descriptor);
+            arbiterPath = channel.ReadArbiterPathAsync();
         }
         catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or IOException or UnauthorizedAccessException)
         {
@@ -87,7 +91,7 @@ public static class WorkerEntry
             Log.Error("Cannot serve {Url}: no certificate (certfile) is configured", secure.Url);
             return WorkerExit.BootError;
         }
-        var options = new WorkerOptions(boot, app, settings.Http.ToOptions(), tls, settings.Syslog is { Access: true } syslog ? syslog.Open("access") : null,
+        var options = new WorkerOptions(boot, arbiterPath, app, settings.Http.ToOptions(), tls, settings.Syslog is { Access: true } syslog ? syslog.Open("access") : null,
             settings.Recycle.Draw(Random.Shared));
         using var traces = RequestTraceExport.Start(settings.OtlpEndpoint, settings.ProcName);
         return await WorkerHost.RunAsync(options, statsd);

@@ -51,6 +51,13 @@ internal static partial class Libc
         if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
     }
 
+    /// <summary>Keeps <paramref name="fd"/> from any process this one starts.</summary>
+    public static void SetCloseOnExec(int fd)
+    {
+        int flags = fcntl(fd, F_GETFD, 0);
+        if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) throw new Win32Exception(Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>Creates a pipe whose ends are both close-on-exec; returns (read, write).</summary>
     public static (int Read, int Write) Pipe()
     {

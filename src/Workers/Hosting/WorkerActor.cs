@@ -80,14 +80,16 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
+        var self = Self;
         if (_options.Recycle.RequestQuota > 0)
         {
-            var self = Self;
             _state.OnQuotaReached(_options.Recycle.RequestQuota, () => self.Tell(new QuotaHit()));
         }
         // Serve at once, while registering: the app is up and the listening sockets are ours. Waiting for the Arbiter's
         // answer (the first association over private remoting) put half a second before every new worker's first request.
         StartAccepting();
+        // The path comes when the Arbiter gives this worker its slot, maybe after the app is up: register at once then.
+        _options.ArbiterPath.ContinueWith(_ => self.Tell(new RetryRegistration()), TaskScheduler.Default);
         Self.Tell(new RetryRegistration());
     }
 
@@ -99,15 +101,19 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         Receive<RetryRegistration>(_ =>
         {
-            if (DateTime.UtcNow > _registerDeadline)
+            var path = _options.ArbiterPath;
+            if (DateTime.UtcNow > _registerDeadline || path.IsFaulted || path.IsCanceled)
             {
-                Log.Error("The Arbiter at {Path} did not answer; exiting", _options.Boot.ArbiterPath);
+                Log.Error("The Arbiter at {Path} did not answer; exiting", path.IsCompletedSuccessfully ? path.Result : "(never told)");
                 _exit.TrySetResult(WorkerExit.BootError);
                 return;
             }
-            // A plain reference by path, not an actor selection: the Arbiter accepts no selections from peers.
-            var arbiter = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(_options.Boot.ArbiterPath);
-            arbiter.Tell(new Register(_token, Environment.ProcessId, _options.Boot.Generation));
+            if (path.IsCompletedSuccessfully)
+            {
+                // A plain reference by path, not an actor selection: the Arbiter accepts no selections from peers.
+                var arbiter = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path.Result);
+                arbiter.Tell(new Register(_token, Environment.ProcessId, _options.Boot.Generation));
+            }
             Timers.StartSingleTimer(RegisterTimer, new RetryRegistration(), TimeSpan.FromSeconds(1));
         });
         Receive<Registered>(m => Mine(m.Token), _ =>

@@ -9,12 +9,13 @@ namespace AkkaGunicorn.Workers.Hosting;
 /// built, the certificates loaded, the syslog channel opened, its own recycling policy drawn.
 /// </summary>
 /// <param name="Boot">What the Arbiter told the worker.</param>
+/// <param name="ArbiterPath">The Arbiter actor's remote path, once the Arbiter has given this worker a slot.</param>
 /// <param name="App">The app to host.</param>
 /// <param name="Http">The HTTP stages' options.</param>
 /// <param name="Tls">The server's TLS settings loaded, or null for plain HTTP.</param>
 /// <param name="AccessSyslog">The syslog channel access lines go to as well, or null; the access log owns it once the worker runs.</param>
 /// <param name="Recycle">When this worker asks to be replaced.</param>
-public sealed record WorkerOptions(WorkerBoot Boot, AppSpec App, HttpServerOptions Http, Tls.ServerTls? Tls, Logging.SyslogWriter? AccessSyslog,
+public sealed record WorkerOptions(WorkerBoot Boot, Task<string> ArbiterPath, AppSpec App, HttpServerOptions Http, Tls.ServerTls? Tls, Logging.SyslogWriter? AccessSyslog,
     RecyclePolicy Recycle)
 {
     /// <summary>The settings of the worker's generation.</summary>

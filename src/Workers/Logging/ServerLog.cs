@@ -94,6 +94,7 @@ public static class ServerLog
             var settings = builder
                 .AddInMemoryCollection(tree.Select(kv => KeyValuePair.Create<string, string?>("Serilog:" + kv.Key, kv.Value)))
                 .Build();
+            settings = builder.AddInMemoryCollection(SharedFiles(settings)).Build();
             // Sinks are found in the assemblies this server ships (console, file), named in the file's "Using" or not.
             var options = new Serilog.Settings.Configuration.ConfigurationReaderOptions(
                 typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly);
@@ -105,6 +106,18 @@ public static class ServerLog
             throw new InvalidDataException(e.Message, e);
         }
     }
+
+    /// <summary>
+    /// Every process of the server (the Arbiter, each worker) writes a configured file, as all of Gunicorn's processes
+    /// write its error log. Serilog's file sink writes from its own offset unless told the file is shared, so the
+    /// processes' lines overwrote each other: a file sink is shared unless its configuration says otherwise (or buffers,
+    /// which sharing does not allow).
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string?>> SharedFiles(IConfiguration settings) =>
+        from sink in settings.GetSection("Serilog:WriteTo").GetChildren()
+        where string.Equals(sink["Name"], "File", StringComparison.OrdinalIgnoreCase)
+            && sink["Args:shared"] is null && !string.Equals(sink["Args:buffered"], "true", StringComparison.OrdinalIgnoreCase)
+        select KeyValuePair.Create<string, string?>(sink.Path + ":Args:shared", "true");
 
     /// <summary>Gunicorn's name for a level, as its log lines show it.</summary>
     public static string LevelName(LogEventLevel level) => level switch

@@ -33,10 +33,15 @@ public sealed class WorkerBootTests
         return fd;
     }
 
+    private static WorkerBoot Record(byte[] channelBytes)
+    {
+        using var channel = new BootChannel(PipeHolding(channelBytes));
+        return channel.ReadRecord();
+    }
+
     private static WorkerBoot Boot(byte[] credentials) => new()
     {
         Secrets = new WorkerSecrets(WorkerSecrets.NewToken(), credentials),
-        ArbiterPath = "akka.ssl.tcp://arbiter@127.0.0.1:40000/user/arbiter",
         ArbiterPid = 4242,
         Generation = 3,
         Slot = 7,
@@ -78,10 +83,10 @@ public sealed class WorkerBootTests
     {
         using var run = RunCredentials.Create();
         var boot = Boot(run.Export());
-        var read = WorkerBoot.Read(PipeHolding(boot.ToBytes()));
+        var read = Record(BootChannel.RecordFrame(boot));
         Assert.Equal(boot.Secrets.Token, read.Secrets.Token);
-        Assert.Equal((boot.ArbiterPath, 4242, 3, 7, 9, (int?)10, 2, "1000:1000"),
-            (read.ArbiterPath, read.ArbiterPid, read.Generation, read.Slot, read.LifelineDescriptor, read.BoardDescriptor, read.BoardEntry, read.Identity));
+        Assert.Equal((4242, 3, 7, 9, (int?)10, 2, "1000:1000"),
+            (read.ArbiterPid, read.Generation, read.Slot, read.LifelineDescriptor, read.BoardDescriptor, read.BoardEntry, read.Identity));
         Assert.Equal(boot.Listeners, read.Listeners);
         var settings = read.Settings;
         Assert.Equal(boot.Settings.Log with { ConfigTree = settings.Log.ConfigTree }, settings.Log);
@@ -106,17 +111,39 @@ public sealed class WorkerBootTests
     public void A_record_larger_than_a_pipe_holds_arrives_whole()
     {
         var boot = Boot(new byte[200_000]);
-        Assert.Equal(200_000, WorkerBoot.Read(PipeHolding(boot.ToBytes())).Secrets.Credentials.Length);
+        Assert.Equal(200_000, Record(BootChannel.RecordFrame(boot)).Secrets.Credentials.Length);
+    }
+
+    [Fact]
+    public async Task The_Arbiters_path_follows_the_record_and_ends_the_channel()
+    {
+        const string path = "akka.ssl.tcp://arbiter@127.0.0.1:40000/user/arbiter";
+        using var channel = new BootChannel(PipeHolding([.. BootChannel.RecordFrame(Boot([1, 2])), .. BootChannel.PathFrame(path)]));
+        Assert.Equal([1, 2], channel.ReadRecord().Secrets.Credentials);
+        Assert.Equal(path, await channel.ReadArbiterPathAsync());
+    }
+
+    [Fact]
+    public async Task A_channel_that_ends_after_the_record_tells_the_worker_it_has_no_slot()
+    {
+        using var channel = new BootChannel(PipeHolding(BootChannel.RecordFrame(Boot([1]))));
+        channel.ReadRecord();
+        await Assert.ThrowsAsync<SerializationException>(channel.ReadArbiterPathAsync);
     }
 
     [Fact]
     public void Anything_else_in_the_channel_is_refused()
     {
-        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding("not a worker's record"u8.ToArray())));
-        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding(new byte[2_000_000])));
-        var truncated = Boot(new byte[100]).ToBytes()[..50];
-        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding(truncated)));
-        Assert.Throws<SerializationException>(() => WorkerBoot.Read(PipeHolding([])));
+        Assert.Throws<SerializationException>(() => Record("not a worker's record"u8.ToArray()));
+        Assert.Throws<SerializationException>(() => Record(new byte[2_000_000]));
+        var tooLong = BootChannel.RecordFrame(Boot([]));
+        BitConverter.TryWriteBytes(tooLong.AsSpan(4), 2 << 20);
+        Assert.Throws<SerializationException>(() => Record(tooLong));
+        var truncated = BootChannel.RecordFrame(Boot(new byte[100]))[..50];
+        Assert.Throws<SerializationException>(() => Record(truncated));
+        Assert.Throws<SerializationException>(() => Record([]));
+        // The path where the record belongs.
+        Assert.Throws<SerializationException>(() => Record(BootChannel.PathFrame("akka.ssl.tcp://arbiter@127.0.0.1:1/user/arbiter")));
     }
 
     [Fact]
