@@ -40,20 +40,21 @@ run nginx "$shared/behind-nginx.sh" --rounds "$ROUNDS" --seconds "$SECONDS_" -- 
 run nginx-keepalive "$shared/behind-nginx.sh" --upstream-keepalive --rounds "$ROUNDS" --seconds "$SECONDS_" -- $candidate
 
 # Back-to-back new connections from one client: each opened, asked, answered, closed before the next. The first
-# 2,000 warm the server up (as wrk's warm-up run does for the other workloads); the next 400 are measured.
+# 6,000 warm the server up (as wrk's warm-up run does for the other workloads; workers recompile a method once it has
+# been called 1,000 times, so code run once per connection is at speed after a thousand or so); the next 400 are measured.
 backtoback() {
   local port=$1
   python3 - "$port" <<'PY'
 import socket, statistics, sys, time
 port = int(sys.argv[1]); times = []
-for i in range(2400):
+for i in range(6400):
     t = time.perf_counter()
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     while s.recv(4096): pass
     s.close()
     times.append((time.perf_counter() - t) * 1000)
-times = sorted(times[2000:])
+times = sorted(times[6000:])
 print(f"{statistics.median(times):.3f} {times[int(len(times) * 0.9)]:.3f}")
 PY
 }
