@@ -65,7 +65,7 @@ public static class ThisExecutable
     /// <summary>
     /// Starts a worker whose <see cref="BootChannel"/> holds <paramref name="boot"/> and then the path
     /// <paramref name="arbiterPath"/> completes with: a pipe whose read end only this child inherits, written once the
-    /// child exists and closed after the path (or as soon as <paramref name="arbiterPath"/> fails or is cancelled).
+    /// child exists and closed after the path (or as soon as <paramref name="arbiterPath"/> is cancelled).
     /// </summary>
     public static Process StartWorker(ProcessStartInfo info, WorkerBoot boot, Task<string> arbiterPath)
     {
@@ -103,10 +103,10 @@ public static class ThisExecutable
             {
                 // The child died before it read its record: its exit is reported as a failed boot.
             }
-            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            catch (OperationCanceledException)
             {
-                // No path will come (the worker was never given a slot, or the actor system did not start): the end of
-                // the channel tells the worker so.
+                // No path will come (the Arbiter stopped before a slot took the worker): the end of the channel tells
+                // the worker so.
             }
         }) { IsBackground = true, Name = "boot channel" };
         feeding.Start();
