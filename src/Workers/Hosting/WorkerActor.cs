@@ -88,9 +88,10 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         // Serve at once, while registering: the app is up and the listening sockets are ours. Waiting for the Arbiter's
         // answer (the first association over private remoting) put half a second before every new worker's first request.
         StartAccepting();
-        // The path comes when the Arbiter gives this worker its slot, maybe after the app is up: register at once then.
+        // The path comes when the Arbiter gives this worker its slot, maybe after the app is up: register at once then
+        // (or give up, if it never will). Until then the retry timer only keeps the registration deadline.
         _options.ArbiterPath.ContinueWith(_ => self.Tell(new RetryRegistration()), TaskScheduler.Default);
-        Self.Tell(new RetryRegistration());
+        Timers.StartSingleTimer(RegisterTimer, new RetryRegistration(), TimeSpan.FromSeconds(1));
     }
 
     /// <summary>
