@@ -37,7 +37,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly AcceptSwitch _accepting = new();
     private DateTime _drainDeadline, _lastHeartbeat;
     private (long, long, long, long) _lastReported = (-1, -1, -1, -1);
-    private readonly MemoryTrim _trim = new();
+    private readonly MemoryTrim _trim;
     private bool _replacementAsked;
     // The drain's first phase, completed once no accept is left and the listening descriptors are closed.
     private TaskCompletionSource? _acceptingStopped;
@@ -74,6 +74,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
         _graph = new ConnectionGraph(app, options.Http, state);
         _token = options.Boot.Secrets.Token;
+        // The app is up and nothing is accepted yet: what the worker holds now is its floor.
+        _trim = new MemoryTrim(Environment.WorkingSet);
         Registering();
     }
 
