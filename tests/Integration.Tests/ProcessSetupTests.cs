@@ -30,6 +30,24 @@ public sealed class ProcessSetupTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Worker_threads_do_not_spin_before_they_sleep_unless_the_operator_says_so()
+    {
+        const string setting = "System.Threading.ThreadPool.UnfairSemaphoreSpinLimit";
+        await using (var server = await ServerProcess.StartServingAsync(["--workers", "1", Paths.Fragile], 1, output))
+        {
+            using var http = new HttpClient();
+            Assert.Equal("0", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/appcontext?{setting}"));
+        }
+        // The runtime's own variable, given to the workers: theirs to apply, not overridden.
+        await using (var server = await ServerProcess.StartServingAsync(
+            ["--workers", "1", "--env", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=5", Paths.Fragile], 1, output))
+        {
+            using var http = new HttpClient();
+            Assert.Equal("(unset)", await http.GetStringAsync($"http://127.0.0.1:{server.Port}/appcontext?{setting}"));
+        }
+    }
+
+    [Fact]
     public async Task Workers_drop_to_the_configured_user_and_group()
     {
         var args = new[] { "--bind", "127.0.0.1:0", "--workers", "1", "--user", "nobody", "--group", "nogroup", Paths.Fragile };

@@ -207,6 +207,7 @@ app.MapGet("/runtime", () => new Dictionary<string, object?>
     ["serverGC"] = System.Runtime.GCSettings.IsServerGC,
     ["enGB"] = DateTime.UnixEpoch.ToString("d", System.Globalization.CultureInfo.GetCultureInfo("en-GB")),
     ["switch"] = AppContext.TryGetSwitch("AspNetProbe.Switch", out var on) && on,
+    ["spinLimit"] = AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString(),
     ["baseDirectory"] = AppContext.BaseDirectory,
     ["entryAssembly"] = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name,
 });

@@ -46,6 +46,10 @@ public sealed class FragileApp : IHttpApp
                 await response.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), aborted);
                 return;
             }
+            case "/appcontext":
+                // A runtime setting as this process sees it (?NAME).
+                await response.WriteAsync(System.Text.Encoding.ASCII.GetBytes(AppContext.GetData(request.Query)?.ToString() ?? "(unset)"), aborted);
+                return;
             case "/count":
                 // Reads the body and keeps none of it: what memory it costs is the server's.
                 var buffer = new byte[64 * 1024];
