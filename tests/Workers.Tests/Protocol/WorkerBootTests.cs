@@ -108,6 +108,23 @@ public sealed class WorkerBootTests
     }
 
     [Fact]
+    public void Credentials_cut_short_or_without_their_key_are_refused()
+    {
+        using var run = RunCredentials.Create();
+        var exported = run.Export();
+        int certificateLength = BitConverter.ToInt32(exported);
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..3]));
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..(4 + certificateLength - 1)]));
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..(4 + certificateLength)]));
+        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import([.. exported[..^8], 0, 0, 0, 0, 0, 0, 0, 0]));
+        // Another run's key beside this run's certificate.
+        using var other = RunCredentials.Create();
+        var others = other.Export();
+        var mixed = exported[..(4 + certificateLength)].Concat(others[(4 + BitConverter.ToInt32(others))..]).ToArray();
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(mixed));
+    }
+
+    [Fact]
     public void A_record_larger_than_a_pipe_holds_arrives_whole()
     {
         var boot = Boot(new byte[200_000]);
