@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every workload of ../shared/bench/README.md in one run, side by side with Kestrel and Gunicorn, then one table:
 #   keep-alive (wrk -c64), a new connection per request (--close), 1,000 connections, behind a real nginx with its
-#   defaults and with upstream keep-alive, back-to-back new connections from one client (1 and 2 workers), idle CPU
-#   and memory per process after a minute's warm-up, and memory per idle keep-alive connection.
-# Options: --rounds N (3) --seconds S (8) --idle-connections N (8000). Takes about 15 minutes with the defaults.
+#   defaults and with upstream keep-alive, two workers against Kestrel on the same two CPUs, back-to-back new
+#   connections from one client (1 and 2 workers), idle CPU and memory per process after a minute's warm-up, and
+#   memory per idle keep-alive connection.
+# Options: --rounds N (3) --seconds S (8) --idle-connections N (8000). Takes about 20 minutes with the defaults.
 # Needs wrk, curl, gunicorn, nginx, taskset, python3 (Debian packages).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,7 @@ run close "$shared/compare.sh" --close --rounds "$ROUNDS" --seconds "$SECONDS_" 
 run c1000 "$shared/compare.sh" --conns 1000 --rounds "$ROUNDS" --seconds "$SECONDS_" --only "candidate kestrel" -- $candidate
 run nginx "$shared/behind-nginx.sh" --rounds "$ROUNDS" --seconds "$SECONDS_" -- $candidate
 run nginx-keepalive "$shared/behind-nginx.sh" --upstream-keepalive --rounds "$ROUNDS" --seconds "$SECONDS_" -- $candidate
+run two-workers "$root/bench/two-workers.sh" --rounds "$ROUNDS" --seconds "$SECONDS_"
 
 # Back-to-back new connections from one client: each opened, asked, answered, closed before the next. The first
 # 6,000 warm the server up (as wrk's warm-up run does for the other workloads; workers recompile a method once it has
@@ -117,6 +119,7 @@ for w in keepalive close c1000 nginx nginx-keepalive; do
   printf "| %s | %s req/s, p99 %s | %s, p99 %s | %s | %s× | %s× |\n" "$w" "$(median $w candidate)" "$(p99 $w candidate)" \
     "$(median $w kestrel)" "$(p99 $w kestrel)" "$(median $w gunicorn)" "$(ratio $w kestrel)" "$(ratio $w gunicorn)"
 done
+while read -r _ _ mode rest; do printf "| two workers and Kestrel on the same two CPUs (with wrk), %s | %s |\n" "${mode%:}" "$rest"; done < <(grep "^two workers" "$out/two-workers.txt")
 printf "| back-to-back new connections, median (p90) | 1 worker %s ms (%s), 2 workers %s ms (%s) | %s ms (%s) | | | |\n" \
   $(cat "$out/b2b-1.txt") $(cat "$out/b2b-2.txt") $(cat "$out/b2b-kestrel.txt" 2>/dev/null || echo "? ?")
 while read -r name comm cpu rss; do printf "| idle: %s %s | %s%% of a core, %s MB | | | | |\n" "$name" "$comm" "$cpu" "$rss"; done < "$out/idle.txt"

@@ -33,10 +33,9 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         // Before anything uses the thread pool: its threads spin (sched_yield) after each piece of work before they
-        // sleep. That was a third of an idle Arbiter's CPU, and in workers it buys nothing: one worker on its own core
-        // served as much with and without it, and workers sharing cores (the usual case: Gunicorn's advice is 2-4 per
-        // core) spun on CPU their siblings needed (two workers on two cores: 25% more keep-alive requests without).
-        ThreadPoolSpin.TurnOffUnlessChosen();
+        // sleep, which was a third of an idle Arbiter's CPU. The Arbiter carries no load; a worker decides once it has
+        // read its boot record (see ThreadPoolSpin).
+        if (args is not [ThisExecutable.WorkerArgument]) ThreadPoolSpin.TurnOffUnlessChosen();
         try
         {
             return args switch

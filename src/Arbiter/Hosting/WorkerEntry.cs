@@ -26,6 +26,8 @@ public static class WorkerEntry
         {
             var channel = BootChannel.FromEnvironment();
             boot = channel.ReadRecord();
+            // Still before anything uses the thread pool.
+            if (!boot.Settings.ThreadPoolSpins) ThreadPoolSpin.TurnOffUnlessChosen();
             Libc.SetCloseOnExec(channel.Descriptor);
             arbiterPath = channel.ReadArbiterPathAsync();
         }

@@ -238,6 +238,7 @@ public sealed record ServerSettings
         HeartbeatInterval = HeartbeatInterval,
         MaxSilence = MaxHeartbeatSilence,
         GracefulTimeout = GracefulTimeout,
+        ThreadPoolSpins = Hosting.ThreadPoolSpin.Pays(Workers, Environment.ProcessorCount),
     };
 
     /// <summary>

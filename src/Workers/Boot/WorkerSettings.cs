@@ -68,6 +68,12 @@ public sealed record WorkerSettings
     /// <summary>The longest an idle worker stays silent: well within the Arbiter's <c>timeout</c>.</summary>
     public TimeSpan MaxSilence { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Whether the worker's thread-pool threads may spin before they sleep (the runtime's default), which pays only
+    /// when the worker has cores to spare; the Arbiter decides from the number of workers and cores.
+    /// </summary>
+    public bool ThreadPoolSpins { get; init; } = true;
+
     /// <summary>How long in-flight requests get when this worker is sent TERM directly (<c>graceful_timeout</c>).</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
