@@ -83,7 +83,7 @@ public sealed class FleetHost : IAsyncDisposable
         var config = ConfigurationFactory.ParseString(FleetConfig.For(_settings, _logLevel) + "\n" + TimerQueueScheduler.Config)
             .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(DistributedData.DefaultConfig());
-        var system = ActorSystem.Create(FleetConfig.SystemName, BootstrapSetup.Create().WithConfig(config).And(_credentials.TlsSetup()));
+        var system = ActorSystemStart.WithConfig(FleetConfig.SystemName, config, _credentials.TlsSetup());
         if (_settings.SeedNodes.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
         system.ActorOf(NodeAgent.Props(_node), "node");
         system.ActorOf(ClusterSingletonManager.Props(FleetCoordinator.Props(TimeSpan.FromMinutes(10)), PoisonPill.Instance,

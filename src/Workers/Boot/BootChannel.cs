@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.Serialization;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 
 namespace AkkaGunicorn.Workers.Boot;
@@ -19,7 +18,7 @@ public sealed class BootChannel : IDisposable
     /// <summary>The environment variable naming the boot channel's descriptor (the number is no secret).</summary>
     public const string DescriptorVariable = "AKKAGUNICORN_BOOT_FD";
 
-    private const int RecordMagic = 0x33424741, PathMagic = 0x50424741; // "AGB3", "AGBP"
+    private const int RecordMagic = 0x34424741, PathMagic = 0x50424741; // "AGB4", "AGBP"
     private const int MaxRecord = 1 << 20, MaxPath = 4096;
     private readonly FileStream _stream;
 
@@ -40,25 +39,13 @@ public sealed class BootChannel : IDisposable
             : throw new SerializationException($"no boot channel ({DescriptorVariable} is not set)");
 
     /// <summary>The first frame's bytes: <paramref name="boot"/>.</summary>
-    public static byte[] RecordFrame(WorkerBoot boot) => Frame(RecordMagic, JsonSerializer.SerializeToUtf8Bytes(boot, WorkerBootJson.Default.WorkerBoot));
+    public static byte[] RecordFrame(WorkerBoot boot) => Frame(RecordMagic, BootRecordCodec.Encode(boot));
 
     /// <summary>The second frame's bytes: the Arbiter actor's remote path.</summary>
     public static byte[] PathFrame(string arbiterPath) => Frame(PathMagic, Encoding.UTF8.GetBytes(arbiterPath));
 
     /// <summary>Reads the record; throws <see cref="SerializationException"/> when the channel does not start with one.</summary>
-    public WorkerBoot ReadRecord()
-    {
-        var payload = ReadFrame(RecordMagic, MaxRecord, "a worker's boot record");
-        try
-        {
-            return JsonSerializer.Deserialize(payload, WorkerBootJson.Default.WorkerBoot)
-                ?? throw new SerializationException("The boot channel holds an empty boot record.");
-        }
-        catch (JsonException e)
-        {
-            throw new SerializationException($"The boot channel's record is unreadable: {e.Message}", e);
-        }
-    }
+    public WorkerBoot ReadRecord() => BootRecordCodec.Decode(ReadFrame(RecordMagic, MaxRecord, "a worker's boot record"));
 
     /// <summary>
     /// Waits, on a thread of its own, for the Arbiter's path after the record, then closes the channel. Faults with

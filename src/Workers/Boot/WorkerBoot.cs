@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 
@@ -42,7 +41,3 @@ public sealed record WorkerBoot
     /// <summary>The settings this worker's generation runs with.</summary>
     public required WorkerSettings Settings { get; init; }
 }
-
-/// <summary>The boot record's JSON, generated at build time: a worker's start-up pays no reflection for it.</summary>
-[JsonSerializable(typeof(WorkerBoot))]
-internal sealed partial class WorkerBootJson : JsonSerializerContext;

@@ -46,7 +46,7 @@ public static class WorkerHost
         // The actor system (remoting, TLS) takes as long to start as a small app does: start both at once.
         using var credentials = RunCredentials.Import(options.Boot.Secrets.Credentials);
         var config = ConfigurationFactory.ParseString(SerilogAkkaLogger.LevelConfig(options.Settings.Log.Level)).WithFallback(AkkaConfig);
-        var starting = Task.Run(() => ActorSystem.Create("worker", BootstrapSetup.Create().WithConfig(config).And(PrivateRemoting.Tls(credentials))));
+        var starting = Task.Run(() => ActorSystemStart.WithConfig("worker", config, PrivateRemoting.Tls(credentials)));
         var booted = false;
         try
         {
