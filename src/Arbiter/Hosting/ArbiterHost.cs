@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Akka.Hosting;
+using Akka.Configuration;
 using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Fleet;
 using AkkaGunicorn.Arbiter.Hooks;
@@ -14,13 +14,11 @@ using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Protocol;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Serilog;
 
 namespace AkkaGunicorn.Arbiter.Hosting;
 
-/// <summary>Runs the Arbiter: an Akka.Hosting application whose Arbiter actor keeps the workers.</summary>
+/// <summary>Runs the Arbiter: an actor system whose Arbiter actor keeps the workers.</summary>
 public static class ArbiterHost
 {
     /// <summary>
@@ -65,50 +63,38 @@ public static class ArbiterHost
         // hooks: pre_fork must run before each worker starts.
         if (!hooks.Any) launcher.Prestart(plan, plan.Workers);
 
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
-        builder.Services.AddAkka("arbiter", (akka, _) =>
+        var akkaConfig = ConfigurationFactory.ParseString($"""
+            akka.log-dead-letters = off
+            {ServerShutdown.Config}
+            {SerilogAkkaLogger.Config}
+            {SerilogAkkaLogger.LevelConfig(settings.LogLevel)}
+            {PrivateRemoting.Config}
+            """);
+        // Disposing ends it (after the shutdown below has run its phases, at once), on every way out of this method.
+        using var actorSystem = ActorSystemStart.WithConfig("arbiter", akkaConfig, PrivateRemoting.Tls(credentials));
+        arbiterPath.SetResult($"{((ExtendedActorSystem)actorSystem).Provider.DefaultAddress}/user/arbiter");
+        var options = new ArbiterOptions(plan, launcher, exit)
         {
-            akka.AddHocon(PrivateRemoting.Config, HoconAddMode.Prepend)
-                .AddSetup(PrivateRemoting.Tls(credentials))
-                .AddHocon("akka.log-dead-letters = off\n" + ServerShutdown.Config + "\n" + SerilogAkkaLogger.LevelConfig(settings.LogLevel), HoconAddMode.Prepend)
-                .ConfigureLoggers(loggers =>
-                {
-                    loggers.ClearLoggers();
-                    loggers.AddLogger<SerilogAkkaLogger>();
-                })
-                .WithActors((system, registry) =>
-                {
-                    arbiterPath.SetResult($"{((ExtendedActorSystem)system).Provider.DefaultAddress}/user/arbiter");
-                    var options = new ArbiterOptions(plan, launcher, exit)
-                    {
-                        CloseListeners = listeners.CloseDescriptors,
-                        PauseListeners = settings.ReusePort ? null : listeners.Pause,
-                        ResumeListeners = () => listeners.Resume(settings.Backlog),
-                        Reload = () => PlanFor(reread()),
-                        Upgrade = upgrade.Start,
-                        Notify = systemd.Notify,
-                        RequestStop = stop => ServerShutdown.Request(system, stop),
-                        Hooks = hooks,
-                        Fleet = fleet,
-                        Listeners = listeners.Names,
-                        Configuration = SettingsLoader.ToHocon(settings),
-                        ReopenLogs = ServerLog.Reopen,
-                        WorkerCountChanged = count =>
-                        {
-                            Volatile.Write(ref workers, count);
-                            statsd?.Gauge("gunicorn.workers", count);
-                        },
-                    };
-                    var arbiter = system.ActorOf(ArbiterActor.Props(options), "arbiter");
-                    registry.Register<ArbiterActor>(arbiter);
-                    registry.Register<ControlActor>(system.ActorOf(ControlActor.Props(arbiter, stop => ServerShutdown.Request(system, stop)), "control"));
-                });
-        });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var actorSystem = host.Services.GetRequiredService<ActorSystem>();
-        var arbiterRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ArbiterActor>();
+            CloseListeners = listeners.CloseDescriptors,
+            PauseListeners = settings.ReusePort ? null : listeners.Pause,
+            ResumeListeners = () => listeners.Resume(settings.Backlog),
+            Reload = () => PlanFor(reread()),
+            Upgrade = upgrade.Start,
+            Notify = systemd.Notify,
+            RequestStop = stop => ServerShutdown.Request(actorSystem, stop),
+            Hooks = hooks,
+            Fleet = fleet,
+            Listeners = listeners.Names,
+            Configuration = SettingsLoader.ToHocon(settings),
+            ReopenLogs = ServerLog.Reopen,
+            WorkerCountChanged = count =>
+            {
+                Volatile.Write(ref workers, count);
+                statsd?.Gauge("gunicorn.workers", count);
+            },
+        };
+        var arbiterRef = actorSystem.ActorOf(ArbiterActor.Props(options), "arbiter");
+        var controlRef = actorSystem.ActorOf(ControlActor.Props(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop)), "control");
         // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
         var died = arbiterRef.WatchAsync();
         var stopped = Task.WhenAny(exit.Task, died);
@@ -116,7 +102,6 @@ public static class ArbiterHost
         // Before anything can ask for a stop: the phases must know what to do.
         ServerShutdown.Register(actorSystem, arbiterRef, stopped, () => control?.DisposeAsync() ?? ValueTask.CompletedTask);
         using var signals = new SignalBridge(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop));
-        var controlRef = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ControlActor>();
         control = controlEndpoint is { } endpoint ? ControlServer.Start(endpoint.Path, controlRef, endpoint.Mode, endpoint.TakeOver) : null;
         await using var controlScope = control;
         FleetHost? fleetNode = null;
@@ -143,7 +128,6 @@ public static class ArbiterHost
         // However the Arbiter stopped, the rest of the phases run (a stop asked for already runs them; this joins it).
         await CoordinatedShutdown.Get(actorSystem).Run(CoordinatedShutdown.UnknownReason.Instance);
         int code = exit.Task.IsCompleted ? exit.Task.Result : 70;
-        await host.StopAsync();
         GC.KeepAlive(lifelineWrite);
         Log.Information("Master exiting with code {Code}", code);
         return code;
