@@ -8,8 +8,8 @@ namespace AkkaGunicorn.Workers.Hosting;
 /// <summary>
 /// Starts an actor system from a complete configuration without Akka's app.config lookup. <c>ActorSystem.Create</c>
 /// with setups reads the <c>akka</c> section of the process's app.config even when the configuration is given (it
-/// evaluates the fallback first), and that loads System.Configuration, System.Private.Xml and their type converters: a
-/// worker's start-up paid 3 MB and tens of milliseconds of CPU for a file that does not exist. The steps are
+/// evaluates the fallback first), and that loads System.Configuration, System.Private.Xml and their type converters
+/// (3 MB of each process's memory, and their start-up) for a file that does not exist. The steps are
 /// <c>ActorSystem.Create</c>'s own, without the fallback.
 /// </summary>
 public static class ActorSystemStart
