@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Start-up and memory of real apps, side by side with Kestrel: the SDK's templates (dotnet new web, webapp, grpc;
 # published once into a cache), each started cold on Kestrel (dotnet app.dll) and on AkkaGunicorn with one worker,
-# timed from launch to the first 200 (polled every 20 ms with curl), then the resident memory of the process that
-# serves (Kestrel's, our worker's) and of our Arbiter. Medians of interleaved rounds and ratios printed.
+# timed from launch to the first 200 (polled every 20 ms with curl), with the CPU time the server's processes had used
+# by then (Kestrel's; our Arbiter's and worker's together: steadier than wall time on a machine whose speed drifts),
+# then the resident memory of the process that serves (Kestrel's, our worker's) and of our Arbiter. Medians of
+# interleaved rounds and ratios printed.
 # Options: --rounds N (5) --templates "web webapp grpc". Needs curl.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +27,8 @@ done
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_mb() { awk '/VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null; }
 now_ms() { date +%s%3N; }
+# CPU time (user and system) used so far by the given processes, in ms.
+cpu_ms() { local ticks=0; for p in "$@"; do [[ -r /proc/$p/stat ]] && ticks=$(( ticks + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo $(( ticks * 1000 / $(getconf CLK_TCK) )); }
 out=$(mktemp)
 for t in $TEMPLATES; do
   app=$cache/$t/pub/$t.dll
@@ -40,15 +44,15 @@ for t in $TEMPLATES; do
         setsid dotnet "$root/src/Arbiter/bin/Release/net10.0/AkkaGunicorn.dll" --bind "127.0.0.1:$port" --workers 1 --log-level warning \
           --control-socket-disable "${extra[@]}" "$app" >/dev/null 2>&1 & pid=$!
       fi
-      took=timeout
+      took=timeout cpu=0
       for _ in $(seq 1500); do
-        [[ $(curl "${curl_args[@]}" "http://127.0.0.1:$port/" 2>/dev/null) == 200 ]] && { took=$(( $(now_ms) - start )); break; }
+        [[ $(curl "${curl_args[@]}" "http://127.0.0.1:$port/" 2>/dev/null) == 200 ]] && { took=$(( $(now_ms) - start )); cpu=$(cpu_ms "$pid" $(pgrep -P "$pid")); break; }
         sleep 0.02
       done
       sleep 1
       if [[ $name == kestrel ]]; then serving=$pid arbiter_rss=0
       else serving=$(pgrep -P "$pid" | head -1) arbiter_rss=$(rss_mb "$pid"); fi
-      printf "%s\t%s\t%s\t%s\t%s\n" "$t" "$name" "$took" "$(rss_mb "$serving")" "$arbiter_rss" | tee -a "$out"
+      printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$name" "$took" "$(rss_mb "$serving")" "$arbiter_rss" "$cpu" | tee -a "$out"
       kill -TERM -- -"$pid" 2>/dev/null; sleep 0.5; kill -KILL -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     done
   done
@@ -57,6 +61,7 @@ median() { awk -F'\t' -v t="$1" -v n="$2" -v c="$3" '$1==t && $2==n {print $c}' 
 echo
 for t in $TEMPLATES; do
   ks=$(median "$t" kestrel 3) cs=$(median "$t" candidate 3) km=$(median "$t" kestrel 4) cm=$(median "$t" candidate 4) am=$(median "$t" candidate 5)
-  echo "$t: first answer ${cs} ms (Kestrel ${ks} ms, ratio $(echo "scale=2; $cs / $ks" | bc)); serving process ${cm} MB (Kestrel ${km} MB, ratio $(echo "scale=2; $cm / $km" | bc)); Arbiter ${am} MB"
+  kc=$(median "$t" kestrel 6) cc=$(median "$t" candidate 6)
+  echo "$t: first answer ${cs} ms (Kestrel ${ks} ms, ratio $(echo "scale=2; $cs / $ks" | bc)); CPU until then ${cc} ms (Kestrel ${kc} ms, ratio $(echo "scale=2; $cc / $kc" | bc)); serving process ${cm} MB (Kestrel ${km} MB, ratio $(echo "scale=2; $cm / $km" | bc)); Arbiter ${am} MB"
 done
 rm -f "$out"

@@ -140,6 +140,23 @@ public sealed class LoggingTests(ITestOutputHelper output) : IDisposable
         Assert.True(line.Success);
     }
 
+    /// <summary>
+    /// Akka's own events follow loglevel in both processes: at debug, each process's remoting says where it listens
+    /// (Akka's information is the server's debug). The Arbiter's level once lost to the remoting defaults' warning.
+    /// </summary>
+    [Fact]
+    public async Task Akkas_own_events_follow_loglevel_in_the_arbiter_and_the_worker()
+    {
+        await using var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", "--log-level", "debug", "--log-json", Paths.Hello], output);
+        await server.WaitForLineAsync(new Regex("Serving on"));
+        foreach (var system in new[] { "arbiter", "worker" })
+        {
+            var line = await server.WaitForLineAsync(new Regex($@"^{{.*""Remoting started; listening on addresses.*""SourceContext"":""remoting \(akka://{system}\)"".*$"));
+            var json = JsonDocument.Parse(line.Value).RootElement;
+            Assert.Equal("Debug", json.GetProperty("Level").GetString());
+        }
+    }
+
     private static async Task<Match> WaitInFileAsync(string path, Regex pattern)
     {
         return await Eventually.UntilAsync(async () => pattern.Match(File.Exists(path) ? await File.ReadAllTextAsync(path) : ""),

@@ -63,12 +63,13 @@ public static class ArbiterHost
         // hooks: pre_fork must run before each worker starts.
         if (!hooks.Any) launcher.Prestart(plan, plan.Workers);
 
+        // A later setting wins: the remoting defaults first, then the level loglevel asks for.
         var akkaConfig = ConfigurationFactory.ParseString($"""
+            {PrivateRemoting.Config}
             akka.log-dead-letters = off
             {ServerShutdown.Config}
             {SerilogAkkaLogger.Config}
             {SerilogAkkaLogger.LevelConfig(settings.LogLevel)}
-            {PrivateRemoting.Config}
             """);
         // Disposing ends it (after the shutdown below has run its phases, at once), on every way out of this method.
         using var actorSystem = ActorSystemStart.WithConfig("arbiter", akkaConfig, PrivateRemoting.Tls(credentials));
