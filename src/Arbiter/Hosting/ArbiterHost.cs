@@ -73,6 +73,7 @@ public static class ArbiterHost
             """);
         // Disposing ends it (after the shutdown below has run its phases, at once), on every way out of this method.
         using var actorSystem = ActorSystemStart.WithConfig("arbiter", akkaConfig, PrivateRemoting.Tls(credentials));
+        Action<Shutdown> requestStop = stop => ServerShutdown.Request(actorSystem, stop);
         arbiterPath.SetResult($"{((ExtendedActorSystem)actorSystem).Provider.DefaultAddress}/user/arbiter");
         var options = new ArbiterOptions(plan, launcher, exit)
         {
@@ -82,7 +83,7 @@ public static class ArbiterHost
             Reload = () => PlanFor(reread()),
             Upgrade = upgrade.Start,
             Notify = systemd.Notify,
-            RequestStop = stop => ServerShutdown.Request(actorSystem, stop),
+            RequestStop = requestStop,
             Hooks = hooks,
             Fleet = fleet,
             Listeners = listeners.Names,
@@ -95,14 +96,14 @@ public static class ArbiterHost
             },
         };
         var arbiterRef = actorSystem.ActorOf(ArbiterActor.Props(options), "arbiter");
-        var controlRef = actorSystem.ActorOf(ControlActor.Props(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop)), "control");
+        var controlRef = actorSystem.ActorOf(ControlActor.Props(arbiterRef, requestStop), "control");
         // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
         var died = arbiterRef.WatchAsync();
         var stopped = Task.WhenAny(exit.Task, died);
         ControlServer? control = null;
         // Before anything can ask for a stop: the phases must know what to do.
         ServerShutdown.Register(actorSystem, arbiterRef, stopped, () => control?.DisposeAsync() ?? ValueTask.CompletedTask);
-        using var signals = new SignalBridge(arbiterRef, stop => ServerShutdown.Request(actorSystem, stop));
+        using var signals = new SignalBridge(arbiterRef, requestStop);
         control = controlEndpoint is { } endpoint ? ControlServer.Start(endpoint.Path, controlRef, endpoint.Mode, endpoint.TakeOver) : null;
         await using var controlScope = control;
         FleetHost? fleetNode = null;
@@ -117,7 +118,7 @@ public static class ArbiterHost
             catch (ConfigException e)
             {
                 Log.Error("{Error}", e.Message);
-                ServerShutdown.Request(actorSystem, new Shutdown(false, "the cluster transport cannot start", Program.ConfigErrorExitCode));
+                requestStop(new Shutdown(false, "the cluster transport cannot start", Program.ConfigErrorExitCode));
             }
         }
         using var watcher = settings.Reload
