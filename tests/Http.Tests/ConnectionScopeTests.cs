@@ -6,7 +6,8 @@ namespace AkkaGunicorn.Http.Tests;
 
 /// <summary>
 /// When a closing response's buffer may be reused: only once the sink has sent everything (a send in flight on a slow
-/// network still reads it), at once if that has happened already, and never for an aborted connection.
+/// network still reads it), at once if that has happened already, and never for an aborted connection. And when a
+/// receive buffer whose last bytes were lent out may be: only once the app stage has dropped the body chunk.
 /// </summary>
 public sealed class ConnectionScopeTests
 {
@@ -44,5 +45,22 @@ public sealed class ConnectionScopeTests
         bool released = false;
         scope.ReleaseAfterLastSend(() => released = true);
         Assert.False(released);
+    }
+
+    [Fact]
+    public void A_lent_receive_buffer_waits_for_the_app_stage_and_goes_back_once()
+    {
+        var scope = NewScope();
+        int released = 0;
+        scope.ReleaseAfterBodyClosed(() => released++);
+        // The last send says nothing about the app, which may still be reading a body chunk.
+        scope.LastSendDone();
+        Assert.Equal(0, released);
+        scope.BodyClosed();
+        Assert.Equal(1, released);
+        scope.BodyClosed();
+        Assert.Equal(1, released);
+        scope.ReleaseAfterBodyClosed(() => released += 10);
+        Assert.Equal(11, released);
     }
 }

@@ -158,7 +158,7 @@ public sealed partial class ControlPlaneSecurityTests(SecondUser intruder, ITest
         // the boot channel, a pipe only the worker holds (closed on exec, so nothing the app starts inherits it).
         string[] Names(int pid) => File.ReadAllText($"/proc/{pid}/environ").Split('\0').Select(e => e.Split('=')[0]).ToArray();
         var added = Names(server.WorkerPids[0]).Except(Names(server.Pid)).Order().ToList();
-        Assert.Equal(["AKKAGUNICORN_BOOT_FD", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "DOTNET_TC_CallCountThreshold", "DOTNET_TC_CallCountingDelayMs"], added);
+        Assert.Equal(["AKKAGUNICORN_BOOT_FD", "DOTNET_GCgen0size", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "DOTNET_TC_CallCountThreshold", "DOTNET_TC_CallCountingDelayMs"], added);
         var arbiterFiles = new DirectoryInfo($"/proc/{server.Pid}/fd").EnumerateFileSystemInfos().Select(f => f.LinkTarget ?? "").ToList();
         Assert.Contains(arbiterFiles, t => t.StartsWith("/memfd:akkagunicorn-board"));
         Assert.DoesNotContain(arbiterFiles, t => t.StartsWith("/dev/shm/"));

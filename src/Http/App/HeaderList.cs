@@ -5,7 +5,17 @@ namespace AkkaGunicorn.Http.App;
 /// <summary>Header fields in received (or added) order, with their names' original case. Look-ups ignore case.</summary>
 public sealed class HeaderList : IReadOnlyList<KeyValuePair<string, string>>
 {
-    private readonly List<KeyValuePair<string, string>> _fields = new(16);
+    private readonly List<KeyValuePair<string, string>> _fields;
+
+    /// <summary>An empty list with room for 16 fields, a browser's request head.</summary>
+    public HeaderList() : this(16) { }
+
+    /// <summary>An empty list with room for <paramref name="capacity"/> fields before it grows.</summary>
+    /// <param name="capacity">
+    /// The fields expected: each connection holds four lists for its life, and trailers are rare, so their room is
+    /// made only when the first one comes.
+    /// </param>
+    public HeaderList(int capacity) => _fields = new(capacity);
 
     /// <summary>The number of fields.</summary>
     public int Count => _fields.Count;

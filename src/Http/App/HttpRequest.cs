@@ -51,7 +51,7 @@ public sealed class HttpRequest
     public HeaderList Headers { get; } = new();
 
     /// <summary>Trailer fields of a chunked body; complete once <see cref="Body"/> has been read to its end.</summary>
-    public HeaderList Trailers { get; } = new();
+    public HeaderList Trailers { get; } = new(0);
 
     /// <summary>The body, streamed as it arrives; reading it applies backpressure to the client.</summary>
     public Stream Body { get; internal set; } = Stream.Null;

@@ -40,13 +40,13 @@ public sealed class HttpResponse
     /// The header fields. The server adds Date, Server, Content-Length or Transfer-Encoding, and Connection
     /// itself; a Content-Length set here is honoured and enforced.
     /// </summary>
-    public HeaderList Headers { get; } = new();
+    public HeaderList Headers { get; } = new(8);
 
     /// <summary>
     /// Trailer fields, sent after a chunked body (a response whose length was unknown when its head left). A response
     /// sent with a Content-Length has no room for them, and they are dropped.
     /// </summary>
-    public HeaderList Trailers { get; } = new();
+    public HeaderList Trailers { get; } = new(0);
 
     /// <summary>Whether <see cref="CompleteAsync"/> has ended the response.</summary>
     public bool IsCompleted { get; private set; }

@@ -69,6 +69,16 @@ internal sealed class RequestBodyReader(Action requestMore)
     /// <summary>Stage side: the body is broken or the connection is gone.</summary>
     public void Fail(Exception error) => Settle(() => _error ??= error);
 
+    /// <summary>
+    /// Stage side, as the connection's stages stop: fails the body and drops the chunk not yet read, whose bytes
+    /// belong to a receive buffer that may go back to a pool once the stages are gone.
+    /// </summary>
+    public void Close(Exception error) => Settle(() =>
+    {
+        _error ??= error;
+        _chunk = default;
+    });
+
     private void Settle(Action change)
     {
         TaskCompletionSource? waiter;

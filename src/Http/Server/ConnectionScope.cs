@@ -49,6 +49,29 @@ public sealed class ConnectionScope(ConnectionInfo info, object? transport = nul
         release?.Invoke();
     }
 
+    private Action? _afterBodyClosed;
+    private bool _bodyClosed;
+
+    /// <summary>
+    /// Runs <paramref name="release"/> once the app can no longer read request bytes: the app stage has stopped and
+    /// dropped the body chunk it was offering (at once if it already has). For a receive buffer whose last bytes were
+    /// still lent out when its stage stopped. Without an app stage (a graph that never served HTTP/1) it never runs.
+    /// </summary>
+    public void ReleaseAfterBodyClosed(Action release)
+    {
+        if (_bodyClosed) release();
+        else _afterBodyClosed += release;
+    }
+
+    /// <summary>Called by the app stage once it has stopped and its body reader holds no request bytes.</summary>
+    public void BodyClosed()
+    {
+        _bodyClosed = true;
+        var release = _afterBodyClosed;
+        _afterBodyClosed = null;
+        release?.Invoke();
+    }
+
     /// <summary>The scope in <paramref name="attributes"/>; throws when the graph was materialized without one.</summary>
     public static ConnectionScope Of(Attributes attributes) =>
         attributes.GetAttribute<ConnectionScope>(null!) ?? throw new InvalidOperationException("The connection graph was materialized without a ConnectionScope attribute.");

@@ -159,7 +159,8 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _channel.Stop(closed);
             _goingAway.Dispose();
             if (_appRunning) _aborted.Cancel();
-            _body.Fail(closed);
+            _body.Close(closed);
+            _scope?.BodyClosed();
             _ack?.TrySetException(closed);
             foreach (var (_, pending) in _outbox) pending?.TrySetException(closed);
             // The connection went before the response did.

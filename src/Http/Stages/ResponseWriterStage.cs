@@ -1,5 +1,6 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
+using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Http.Writing;
 
 namespace AkkaGunicorn.Http.Stages;
@@ -20,23 +21,34 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
     public override FlowShape<ResponsePart, ReadOnlyMemory<byte>> Shape => new(_in, _out);
 
     /// <inheritdoc />
-    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) =>
+        new Logic(this, inheritedAttributes.GetAttribute<ConnectionScope>(null!));
 
     private sealed class Logic : InAndOutGraphStageLogic
     {
         private readonly ResponseWriterStage _stage;
         private readonly ResponseRenderer _renderer;
+        private readonly ConnectionScope? _scope;
         private ResponseFraming _framing;
         private bool _closeAfter;
         private ReadOnlyMemory<byte> _pendingBody;
         private bool _pendingComplete;
 
-        public Logic(ResponseWriterStage stage) : base(stage.Shape)
+        public Logic(ResponseWriterStage stage, ConnectionScope? scope) : base(stage.Shape)
         {
             _stage = stage;
+            _scope = scope;
             _renderer = new ResponseRenderer(stage.ServerHeader);
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
+        }
+
+        public override void PostStop()
+        {
+            // What the renderer rendered last may still be on its way out: its buffer goes back to the pool once the
+            // transport has sent everything. Without a connection scope, or on an aborted connection (a send may
+            // still be reading it), the collector takes it.
+            _scope?.ReleaseAfterLastSend(_renderer.Release);
         }
 
         public override void OnPull()
@@ -139,7 +151,9 @@ public sealed class ResponseWriterStage(string serverHeader) : GraphStage<FlowSh
             if (trailers is not { Count: > 0 }) return ResponseRenderer.LastChunk.ToArray();
             var renderer = new ResponseRenderer("");
             renderer.RenderLastChunk(trailers);
-            return renderer.Rendered.ToArray();
+            var rendered = renderer.Rendered.ToArray();
+            renderer.Release();
+            return rendered;
         }
 
         private static ReadOnlyMemory<byte> Concat(ReadOnlyMemory<byte> body, byte[] tail)

@@ -51,6 +51,10 @@ public sealed class AspNetCoreServingTests(ProbeServer probe) : IClassFixture<Pr
         // would otherwise set for itself), its folder, itself.
         var folder = Path.GetDirectoryName(Paths.AspNetProbe)! + "/";
         Assert.Equal($$"""{"serverGC":true,"enGB":"01/01/1970","switch":true,"spinLimit":"7","baseDirectory":"{{folder}}","entryAssembly":"AspNetProbe"}""", ours);
+        // Nor does the gen0 floor a worker on the server's own settings gets reach it: its GC sizes itself as on Kestrel.
+        var environment = File.ReadAllText($"/proc/{probe.Server.WorkerPids[^1]}/environ").Split('\0');
+        Assert.Contains(environment, e => e.StartsWith("DOTNET_TC_CallCountThreshold="));
+        Assert.DoesNotContain(environment, e => e.StartsWith("DOTNET_GCgen0size="));
     }
 
     [SkippableFact]
