@@ -4,20 +4,12 @@ namespace AkkaGunicorn.Http.Exchanges;
 
 /// <summary>
 /// The bridge between the app's thread and a connection's stage: everything the app's thread touches lives here. The
-/// app's sends, completion, upgrade and abort are handed to the stage through its async callbacks and finish when the
+/// app's sends, completion, upgrade and abort are posted to the stage as <see cref="AppMessage"/>s and finish when the
 /// stage has taken them; once the stage has stopped, each fails with the connection's end.
 /// </summary>
-/// <param name="send">The stage's callback for a send: the response, the bytes, and the acknowledgement to complete.</param>
-/// <param name="complete">The stage's callback for the end of the response.</param>
-/// <param name="upgrade">The stage's callback for a switch of protocols.</param>
-/// <param name="abort">The stage's callback for an abort.</param>
+/// <param name="post">The stage's async callback.</param>
 /// <param name="body">The request body, which an upgraded connection's stream reads from.</param>
-internal sealed class AppChannel(
-    Action<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)> send,
-    Action<TaskCompletionSource> complete,
-    Action<TaskCompletionSource> upgrade,
-    Action abort,
-    Stream body) : IResponseChannel
+internal sealed class AppChannel(Action<AppMessage> post, Stream body) : IResponseChannel
 {
     private volatile bool _stopped, _abortRequested;
     // The app's send that the stage has not taken yet: failed if the stage stops first.
@@ -44,7 +36,7 @@ internal sealed class AppChannel(
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         response.MarkStarted();
         _sendInFlight = ack;
-        send((response, data, ack));
+        post(new SendPart(response, data, ack));
         // The stage may have stopped between the check and the callback, which then never runs.
         if (_stopped) ack.TrySetException(Closed());
         return ack.Task;
@@ -54,7 +46,7 @@ internal sealed class AppChannel(
     {
         if (_stopped) return Task.FromException(Closed());
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        complete(ack);
+        post(new CompleteResponse(ack));
         if (_stopped) ack.TrySetException(Closed());
         return ack.Task;
     }
@@ -65,7 +57,7 @@ internal sealed class AppChannel(
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         response.MarkStarted();
         _sendInFlight = ack;
-        upgrade(ack);
+        post(new SwitchProtocols(ack));
         if (_stopped) ack.TrySetException(Closed());
         await ack.Task;
         IResponseChannel channel = this;
@@ -76,6 +68,6 @@ internal sealed class AppChannel(
     {
         // Flagged first: an app that aborts and returns at once must not have its return finish the response.
         _abortRequested = true;
-        abort();
+        post(AbortConnection.Instance);
     }
 }

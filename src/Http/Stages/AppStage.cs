@@ -59,8 +59,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
         private readonly ResponseStart _start = new();
         private readonly Queue<(ResponsePart Part, TaskCompletionSource? Ack)> _outbox = new();
         private readonly AppChannel _channel;
-        private readonly Action<Task> _onAppCompleted;
-        private readonly Action _onGoingAway;
+        private readonly Action<AppMessage> _post;
         private CancellationTokenRegistration _goingAway;
         private readonly Action<Task> _continueOnCompletion;
         private CancellationTokenSource _aborted = new();
@@ -82,14 +81,11 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _connection = connection;
             _upgrade = upgrade;
             _scope = scope;
-            _body = new RequestBodyReader(GetAsyncCallback(OnBodyDemanded));
+            var post = _post = GetAsyncCallback<AppMessage>(OnAppMessage);
+            _body = new RequestBodyReader(() => post(BodyDemanded.Instance));
             _bodyStream = new RequestBodyStream(_body);
-            _channel = new AppChannel(GetAsyncCallback<(HttpResponse, ReadOnlyMemory<byte>, TaskCompletionSource)>(OnAppSend),
-                GetAsyncCallback<TaskCompletionSource>(OnAppComplete), GetAsyncCallback<TaskCompletionSource>(OnAppUpgrade),
-                GetAsyncCallback(() => CompleteStage()), _bodyStream);
-            _onAppCompleted = GetAsyncCallback<Task>(OnAppCompleted);
-            _onGoingAway = GetAsyncCallback(OnGoingAway);
-            _continueOnCompletion = t => _onAppCompleted(t);
+            _channel = new AppChannel(post, _bodyStream);
+            _continueOnCompletion = t => post(new AppReturned(t));
             SetHandler(stage._in, this);
             SetHandler(stage._out, this);
         }
@@ -268,6 +264,20 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             }
         }
 
+        private void OnAppMessage(AppMessage message)
+        {
+            switch (message)
+            {
+                case SendPart send: OnAppSend(send); break;
+                case AppReturned returned: OnAppCompleted(returned.Task); break;
+                case BodyDemanded: OnBodyDemanded(); break;
+                case CompleteResponse complete: OnAppComplete(complete.Ack); break;
+                case SwitchProtocols upgrade: OnAppUpgrade(upgrade.Ack); break;
+                case AbortConnection: CompleteStage(); break;
+                case ServerGoingAway: OnGoingAway(); break;
+            }
+        }
+
         private void OnBodyDemanded()
         {
             if (!Responding || _bodyComplete) return;
@@ -280,7 +290,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             else if (!HasBeenPulled(_stage._in)) Pull(_stage._in);
         }
 
-        private void OnAppSend((HttpResponse Response, ReadOnlyMemory<byte> Data, TaskCompletionSource Ack) send)
+        private void OnAppSend(SendPart send)
         {
             if (!Responding)
             {
@@ -325,7 +335,7 @@ public sealed class AppStage(IHttpApp app, HttpServerOptions options, ServerStat
             _start.ContentLength = -1;
             FinishStart(101, _response.ReasonPhrase, _response.Headers, default, final: false);
             _upgrade.Upgraded = true;
-            if (WebSocketUpgrade.IsWebSocketRequest(_request)) _goingAway = _stage.State.GoingAway.UnsafeRegister(_ => _onGoingAway(), null);
+            if (WebSocketUpgrade.IsWebSocketRequest(_request)) _goingAway = _stage.State.GoingAway.UnsafeRegister(_ => _post(ServerGoingAway.Instance), null);
             _bodyComplete = false;
             _body.Reset(empty: false);
             Emit(_start, ack);
