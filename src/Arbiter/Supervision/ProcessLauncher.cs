@@ -92,9 +92,9 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         info.Environment.TryAdd("DOTNET_TC_CallCountingDelayMs", "0");
         info.Environment.TryAdd("DOTNET_TC_CallCountThreshold", "1000");
         // A worker on AkkaGunicorn's own runtime settings (workstation GC) collects whenever it has allocated its gen0
-        // budget, which the runtime derives from the CPU's cache as the OS reports it: on a VM that reports little, a
-        // worker collected 13 times a second under a new connection per request, faulted 0.8-1.3 fresh pages in per
-        // connection, and spent a third of its CPU on it. A 32 MiB floor took the faults to 0 and the CPU per
+        // budget, which the runtime derives from the CPU's cache as the OS reports it: on a VM, a worker collected 13
+        // times a second under a new connection per request and faulted 0.8-1.3 fresh pages in per connection
+        // (clearing and faulting in that memory led its profile). A 32 MiB floor took the faults to 0 and the CPU per
         // connection from 123-142 to 110-119 us (48 MiB bought nothing more); the cost is up to ~25 MiB more
         // resident after load. Apps on their own runtimeconfig (ASP.NET Core apps: Server GC) keep the runtime's
         // choice, as under `dotnet app.dll`; an operator's own setting wins.

@@ -26,50 +26,51 @@ public sealed class ConnectionScope(ConnectionInfo info, object? transport = nul
     /// <summary>Set when the connection switches protocols.</summary>
     public UpgradeSwitch Upgrade { get; } = new();
 
-    private Action? _afterLastSend;
-    private bool _lastSendDone;
+    // Two moments of a connection's end that buffers wait for (see the methods below).
+    private Moment _lastSend, _bodyClosed;
 
     /// <summary>
     /// Runs <paramref name="release"/> once the transport's sink has sent its last bytes and closes gracefully (at once
     /// if it already has): for a buffer the final response may still be sent from when the stage that filled it stops.
     /// An aborted connection never runs it, since a send may still be reading the buffer: the garbage collector takes it.
     /// </summary>
-    public void ReleaseAfterLastSend(Action release)
-    {
-        if (_lastSendDone) release();
-        else _afterLastSend += release;
-    }
+    public void ReleaseAfterLastSend(Action release) => _lastSend.Then(release);
 
     /// <summary>Called by the transport's sink once everything is sent and it begins closing the connection gracefully.</summary>
-    public void LastSendDone()
-    {
-        _lastSendDone = true;
-        var release = _afterLastSend;
-        _afterLastSend = null;
-        release?.Invoke();
-    }
-
-    private Action? _afterBodyClosed;
-    private bool _bodyClosed;
+    public void LastSendDone() => _lastSend.Pass();
 
     /// <summary>
     /// Runs <paramref name="release"/> once the app can no longer read request bytes: the app stage has stopped and
     /// dropped the body chunk it was offering (at once if it already has). For a receive buffer whose last bytes were
     /// still lent out when its stage stopped. Without an app stage (a graph that never served HTTP/1) it never runs.
     /// </summary>
-    public void ReleaseAfterBodyClosed(Action release)
-    {
-        if (_bodyClosed) release();
-        else _afterBodyClosed += release;
-    }
+    public void ReleaseAfterBodyClosed(Action release) => _bodyClosed.Then(release);
 
     /// <summary>Called by the app stage once it has stopped and its body reader holds no request bytes.</summary>
-    public void BodyClosed()
+    public void BodyClosed() => _bodyClosed.Pass();
+
+    /// <summary>
+    /// Something that happens once: what waits for it runs when it passes, or at once after. A mutable struct, used only
+    /// as a field and only from the connection's own interpreter, so a connection pays for no more objects.
+    /// </summary>
+    private struct Moment
     {
-        _bodyClosed = true;
-        var release = _afterBodyClosed;
-        _afterBodyClosed = null;
-        release?.Invoke();
+        private Action? _waiting;
+        private bool _passed;
+
+        public void Then(Action action)
+        {
+            if (_passed) action();
+            else _waiting += action;
+        }
+
+        public void Pass()
+        {
+            _passed = true;
+            var waiting = _waiting;
+            _waiting = null;
+            waiting?.Invoke();
+        }
     }
 
     /// <summary>The scope in <paramref name="attributes"/>; throws when the graph was materialized without one.</summary>

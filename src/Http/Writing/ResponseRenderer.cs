@@ -9,7 +9,7 @@ namespace AkkaGunicorn.Http.Writing;
 /// <summary>
 /// Renders response heads and body framing into one reusable buffer. Status lines are cached per
 /// status; the Date line is shared and refreshed once a second. Small bodies are copied in after the
-/// head, so a typical response leaves in one send. The buffer comes from the shared pool and goes back through
+/// head, so a typical response leaves in one send. The buffer comes from <see cref="ConnectionBuffers"/> and goes back through
 /// <see cref="Release"/>: a fresh 4 KiB per connection was a quarter of what a worker allocated for a connection that
 /// carries one request, and so of its collections.
 /// </summary>
