@@ -8,7 +8,7 @@ namespace AkkaGunicorn.Integration.Tests;
 
 /// <summary>
 /// Another local user (created by the tests) attacks a server running as root, on every channel the server opens:
-/// its Akka.Remote ports and its workers', the control socket, the pidfile and the control socket's path in a shared
+/// its Akka.Remote sockets and its workers', the control socket, the pidfile and the control socket's path in a shared
 /// directory. Nothing it tries may change, stop or read the server.
 /// </summary>
 public sealed partial class ControlPlaneSecurityTests(SecondUser intruder, ITestOutputHelper output) : IClassFixture<SecondUser>
@@ -21,18 +21,24 @@ public sealed partial class ControlPlaneSecurityTests(SecondUser intruder, ITest
         RequireIntruder();
         await using var server = await ServerProcess.StartServingAsync(Paths.Fragile, workers: 2, output);
         var workers = server.WorkerPids.ToList();
-        var ports = new[] { server.Pid }.Concat(workers).SelectMany(ListeningPorts.Of).Where(p => p != server.Port).Distinct().ToList();
-        Assert.Equal(3, ports.Count);
+        var processes = new[] { server.Pid }.Concat(workers).ToList();
+        // No TCP port but the one it serves: remoting is on abstract Unix sockets, one per process, which every local
+        // user can see in /proc/net/unix and connect to.
+        Assert.All(processes, pid => Assert.Equal([server.Port], ListeningPorts.Of(pid)));
+        var sockets = processes.SelectMany(pid => ListeningPorts.AbstractSocketsOf(pid).Select(name => (Name: name, Pid: pid))).ToList();
+        Assert.Equal(3, sockets.Count);
+        Assert.All(sockets, s => Assert.StartsWith("akkagunicorn-", s.Name));
 
         using var copy = new IntruderCopy();
-        var attack = await intruder.RunAsync("dotnet", [copy.Dll, "akka", .. ports.Select(p => p.ToString())]);
+        var attack = await intruder.RunAsync("dotnet", [copy.Dll, "akka", .. sockets.Select(s => $"{s.Name["akkagunicorn-".Length..]}:{s.Pid}")]);
         output.WriteLine($"intruder: {attack.Output}{attack.Error}");
         Assert.Contains("DONE", attack.Output);
         Assert.DoesNotContain("ANSWERED", attack.Output);
-        foreach (var port in ports)
+        foreach (var (name, _) in sockets)
         {
-            var garbage = await intruder.RunAsync("dotnet", copy.Dll, "garbage", port.ToString(), "150");
+            var garbage = await intruder.RunAsync("dotnet", copy.Dll, "garbage", name["akkagunicorn-".Length..], "150");
             Assert.Contains("DONE", garbage.Output);
+            Assert.DoesNotContain("ANSWERED", garbage.Output);
         }
 
         // Same server, same workers, same generation, still serving.

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Native;
 
 namespace AkkaGunicorn.Arbiter.Control;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Native;
 using AkkaGunicorn.Workers.Logging;
 using Serilog;
 using Serilog.Events;

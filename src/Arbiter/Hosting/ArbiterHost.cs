@@ -14,6 +14,7 @@ using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Remoting;
 using Serilog;
 
 namespace AkkaGunicorn.Arbiter.Hosting;
@@ -34,12 +35,11 @@ public static class ArbiterHost
         meter.CreateObservableGauge("akkagunicorn.workers", () => Volatile.Read(ref workers), "{worker}", "Worker processes wanted.");
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
-        using var credentials = RunCredentials.Create();
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
         Libc.ClearCloseOnExec(lifelineRead);
         var plan = PlanFor(settings);
         var arbiterPath = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var launcher = new ProcessLauncher(listeners.Inherited, arbiterPath.Task, credentials, lifelineRead, board, identity);
+        using var launcher = new ProcessLauncher(listeners.Inherited, arbiterPath.Task, lifelineRead, board, identity);
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         FleetMetrics? fleet = null;
         var metricsAt = settings.MetricsBind?.EndPoint as System.Net.IPEndPoint;
@@ -72,7 +72,7 @@ public static class ArbiterHost
             {SerilogAkkaLogger.LevelConfig(settings.LogLevel)}
             """);
         // Disposing ends it (after the shutdown below has run its phases, at once), on every way out of this method.
-        using var actorSystem = ActorSystemStart.WithConfig("arbiter", akkaConfig, PrivateRemoting.Tls(credentials));
+        using var actorSystem = ActorSystemStart.WithConfig("arbiter", akkaConfig, PeerAdmission.ChildrenOf(Environment.ProcessId));
         Action<Shutdown> requestStop = stop => ServerShutdown.Request(actorSystem, stop);
         arbiterPath.SetResult($"{((ExtendedActorSystem)actorSystem).Provider.DefaultAddress}/user/arbiter");
         var options = new ArbiterOptions(plan, launcher, exit)

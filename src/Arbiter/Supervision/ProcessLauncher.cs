@@ -15,10 +15,9 @@ namespace AkkaGunicorn.Arbiter.Supervision;
 /// a <see cref="BootChannel"/> of their own. <paramref name="arbiterPath"/> completes once the Arbiter actor's
 /// address exists; workers started before that are told it then.
 /// </summary>
-public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, Task<string> arbiterPath, RunCredentials credentials,
+public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, Task<string> arbiterPath,
     int lifelineDescriptor, LoadBoardFile board, WorkerIdentity? identity) : IWorkerLauncher, IDisposable
 {
-    private readonly byte[] _credentials = credentials.Export();
     private readonly Dictionary<SlotRef, (IWorkerHandle Handle, TaskCompletionSource<string> Slotted)> _prestarted = [];
     private WorkerPlan? _prestartedPlan;
 
@@ -102,7 +101,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
         var token = WorkerSecrets.NewToken();
         var boot = new WorkerBoot
         {
-            Secrets = new WorkerSecrets(token, _credentials),
+            Secrets = new WorkerSecrets(token),
             ArbiterPid = Environment.ProcessId,
             Generation = plan.Generation,
             Slot = slot.Number,

@@ -24,7 +24,6 @@ internal static class BootRecordCodec
         using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(boot.Secrets.Token);
-            WriteBytes(w, boot.Secrets.Credentials);
             w.Write(boot.ArbiterPid);
             w.Write(boot.Generation);
             w.Write(boot.Slot);
@@ -51,7 +50,7 @@ internal static class BootRecordCodec
         {
             var boot = new WorkerBoot
             {
-                Secrets = new WorkerSecrets(r.ReadString(), ReadBytes(r)),
+                Secrets = new WorkerSecrets(r.ReadString()),
                 ArbiterPid = r.ReadInt32(),
                 Generation = r.ReadInt32(),
                 Slot = r.ReadInt32(),
@@ -211,19 +210,6 @@ internal static class BootRecordCodec
     }
 
     private static TimeSpan ReadTime(BinaryReader r) => TimeSpan.FromTicks(r.ReadInt64());
-
-    private static void WriteBytes(BinaryWriter w, byte[] bytes)
-    {
-        w.Write(bytes.Length);
-        w.Write(bytes);
-    }
-
-    private static byte[] ReadBytes(BinaryReader r)
-    {
-        int length = Count(r);
-        var bytes = r.ReadBytes(length);
-        return bytes.Length == length ? bytes : throw new EndOfStreamException("the record ends inside a byte string");
-    }
 
     private static void WriteOptional<T>(BinaryWriter w, T? value, Action<BinaryWriter, T> write) where T : class
     {

@@ -11,7 +11,7 @@ namespace AkkaGunicorn.Workers.Boot;
 /// </summary>
 public sealed record WorkerBoot
 {
-    /// <summary>The worker's own token and the run's credentials.</summary>
+    /// <summary>The worker's own token.</summary>
     public required WorkerSecrets Secrets { get; init; }
 
     /// <summary>The Arbiter's process id.</summary>

@@ -12,6 +12,7 @@ using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Remoting;
 using Serilog;
 
 namespace AkkaGunicorn.Workers.Hosting;
@@ -43,10 +44,9 @@ public static class WorkerHost
             Process.GetCurrentProcess().Kill();
         });
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
-        // The actor system (remoting, TLS) takes as long to start as a small app does: start both at once.
-        using var credentials = RunCredentials.Import(options.Boot.Secrets.Credentials);
+        // The actor system (remoting) takes as long to start as a small app does: start both at once.
         var config = ConfigurationFactory.ParseString(SerilogAkkaLogger.LevelConfig(options.Settings.Log.Level)).WithFallback(AkkaConfig);
-        var starting = Task.Run(() => ActorSystemStart.WithConfig("worker", config, PrivateRemoting.Tls(credentials)));
+        var starting = Task.Run(() => ActorSystemStart.WithConfig("worker", config, PeerAdmission.Parent()));
         var booted = false;
         try
         {

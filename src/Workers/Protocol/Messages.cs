@@ -1,6 +1,6 @@
 namespace AkkaGunicorn.Workers.Protocol;
 
-// The protocol between the Arbiter and its workers, over Akka.Remote with mutual TLS on loopback (PrivateRemoting).
+// The protocol between the Arbiter and its workers, over Akka.Remote on Unix sockets only the two ends may use (PrivateRemoting).
 // Kept small and explicitly serialized (ProtocolSerializer): nothing else can be built from a peer's bytes.
 // TLS proves that a peer belongs to this run; the token proves which worker it is. Each worker gets a token of its
 // own through its boot channel, and every message either way carries it, so one worker (running the app, perhaps

@@ -6,8 +6,7 @@ namespace AkkaGunicorn.Workers.Protocol;
 /// What only one worker may know, handed over in its <see cref="Boot.WorkerBoot"/> through its boot channel.
 /// </summary>
 /// <param name="Token">The worker's own token (see the protocol's messages).</param>
-/// <param name="Credentials">The run's credentials, as <see cref="RunCredentials.Export"/> gives them.</param>
-public sealed record WorkerSecrets(string Token, byte[] Credentials)
+public sealed record WorkerSecrets(string Token)
 {
     /// <summary>A fresh token: 128 random bits.</summary>
     public static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));

@@ -1,62 +1,57 @@
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
-using Akka.Remote.Transport.DotNetty;
 using AkkaGunicorn.Arbiter.Control;
 using AkkaGunicorn.Arbiter.Supervision;
 using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Remoting;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-// Another local user attacking a running server's Akka.Remote ports, as the control-plane issue did: every message
-// that once stopped, scaled, reloaded, upgraded or read the server, sent over plain Akka.Remote and over TLS with a
-// certificate of its own; then raw garbage. It prints one "ANSWERED ..." line for anything that answers and "DONE".
-//   Intruder akka PORT...          Akka.Remote attacks on each loopback port
-//   Intruder garbage PORT COUNT    COUNT connections of garbage (a TLS-less frame with a huge length, random bytes)
+// Another local user attacking a running server's Akka.Remote sockets (abstract Unix sockets, which any local user
+// can find in /proc/net/unix and connect to), as the control-plane issue did: every message that once stopped, scaled,
+// reloaded, upgraded or read the server, sent over the server's own transport by a process that trusts everyone; then
+// raw garbage. It prints one "ANSWERED ..." line for anything that answers and "DONE".
+//   Intruder akka NAME:PID...          Akka.Remote attacks on each socket (its name, and the pid its address carries)
+//   Intruder garbage NAME COUNT        COUNT connections of garbage (random packets, half claiming a 2 GB frame)
 return args switch
 {
-    ["akka", .. var ports] => await Attacks.AkkaAsync(ports.Select(int.Parse).ToList()),
-    ["garbage", var port, var count] => await Attacks.GarbageAsync(int.Parse(port), int.Parse(count)),
+    ["akka", .. var sockets] => await Attacks.AkkaAsync(sockets.Select(s => s.Split(':')).Select(p => (p[0], int.Parse(p[1]))).ToList()),
+    ["garbage", var name, var count] => await Attacks.GarbageAsync(name, int.Parse(count)),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Intruder akka PORT... | garbage PORT COUNT");
+    Console.Error.WriteLine("usage: Intruder akka NAME:PID... | garbage NAME COUNT");
     return 2;
 }
 
 static class Attacks
 {
-    public static async Task<int> AkkaAsync(IReadOnlyList<int> ports)
+    public static async Task<int> AkkaAsync(IReadOnlyList<(string Name, int Pid)> sockets)
     {
-        foreach (var tls in new[] { false, true })
+        using var system = ActorSystem.Create("intruder", Setup());
+        var answers = system.ActorOf(Props.Create(() => new Listener("uds")), "answers");
+        foreach (var (socket, pid) in sockets)
         {
-            using var system = ActorSystem.Create("intruder", Setup(tls));
-            var answers = system.ActorOf(Props.Create(() => new Listener(tls ? "tls" : "plain")), "answers");
-            string scheme = tls ? "akka.ssl.tcp" : "akka.tcp";
-            foreach (var port in ports)
+            foreach (var name in new[] { "arbiter", "worker" })
             {
-                foreach (var name in new[] { "arbiter", "worker" })
+                var root = $"akka.uds://{name}@{socket}:{pid}/user";
+                foreach (var message in Messages())
                 {
-                    var root = $"{scheme}://{name}@127.0.0.1:{port}/user";
-                    foreach (var message in Messages())
-                    {
-                        Resolve(system, $"{root}/arbiter").Tell(message, answers);
-                        Resolve(system, $"{root}/control").Tell(message, answers);
-                        Resolve(system, $"{root}/worker").Tell(message, answers);
-                        system.ActorSelection($"{root}/arbiter").Tell(message, answers);
-                    }
-                    system.ActorSelection($"{root}/arbiter").Tell(new Identify("arbiter"), answers);
+                    Resolve(system, $"{root}/arbiter").Tell(message, answers);
+                    Resolve(system, $"{root}/control").Tell(message, answers);
+                    Resolve(system, $"{root}/worker").Tell(message, answers);
+                    system.ActorSelection($"{root}/arbiter").Tell(message, answers);
                 }
+                system.ActorSelection($"{root}/arbiter").Tell(new Identify("arbiter"), answers);
             }
-            // Answers would come within a round trip; give a slow handshake a few seconds.
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            await system.Terminate();
         }
+        // Answers would come within a round trip; give a slow handshake a few seconds.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await system.Terminate();
         Console.WriteLine("DONE");
         return 0;
     }
@@ -84,32 +79,28 @@ static class Attacks
 
     private static IActorRef Resolve(ActorSystem system, string path) => ((ExtendedActorSystem)system).Provider.ResolveActorRef(path);
 
-    private static ActorSystemSetup Setup(bool tls)
+    /// <summary>The server's own transport and configuration (Akka's serializers open), trusting every peer.</summary>
+    private static ActorSystemSetup Setup()
     {
-        var config = ConfigurationFactory.ParseString($$"""
+        var config = ConfigurationFactory.ParseString("""
             akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = {{(tls ? "true" : "false")}} }
+            akka.remote.enabled-transports = ["akka.remote.uds"]
+            akka.remote.uds { transport-class = "AkkaGunicorn.Workers.Remoting.UnixSocketTransport, AkkaGunicorn.Workers", applied-adapters = [] }
             akka.loglevel = ERROR
             akka.stdout-loglevel = ERROR
             """);
-        var setup = BootstrapSetup.Create().WithConfig(config);
-        if (!tls) return ActorSystemSetup.Create(setup);
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var made = new CertificateRequest("CN=akkagunicorn-run-1", key, HashAlgorithmName.SHA256)
-            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        var certificate = X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
-        return setup.And(new DotNettySslSetup(certificate, suppressValidation: true, requireMutualAuthentication: true, (_, _, _, _, _) => true));
+        return BootstrapSetup.Create().WithConfig(config).And(new PeerAdmission(_ => true));
     }
 
-    public static async Task<int> GarbageAsync(int port, int count)
+    public static async Task<int> GarbageAsync(string name, int count)
     {
         var random = new Random(42);
         for (int i = 0; i < count; i++)
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified);
             try
             {
-                await socket.ConnectAsync("127.0.0.1", port);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint("\0akkagunicorn-" + name));
                 var bytes = new byte[i % 2 == 0 ? 64 : 4096];
                 random.NextBytes(bytes);
                 // Half of them: an Akka frame header claiming 2 GB, as the issue's huge frames did.
@@ -119,7 +110,7 @@ static class Attacks
                 var answer = new byte[256];
                 try
                 {
-                    if (socket.Receive(answer) > 0 && i == 0) Console.WriteLine("GARBAGE-ANSWERED (a TLS alert, say)");
+                    if (socket.Receive(answer) > 0) Console.WriteLine("GARBAGE-ANSWERED");
                 }
                 catch (SocketException)
                 {

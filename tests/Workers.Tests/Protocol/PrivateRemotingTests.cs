@@ -1,46 +1,47 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Streams;
-using Akka.Remote.Transport.DotNetty;
 using AkkaGunicorn.Workers.Protocol;
+using AkkaGunicorn.Workers.Remoting;
 using Xunit;
 
 namespace AkkaGunicorn.Workers.Tests.Protocol;
 
 /// <summary>
-/// The Arbiter–worker channel behind its TLS: even a peer that holds the run's certificate (a compromised worker, say)
-/// can make a process build nothing but protocol messages. Real Akka.Remote associations over loopback.
+/// The Arbiter–worker channel behind its peer check: even an admitted peer (a compromised worker, say) can make a
+/// process build nothing but protocol messages; a peer the rule does not admit gets nothing through. Real Akka.Remote
+/// associations over the Unix socket transport, within this test process (which every system here admits, unless a
+/// test says otherwise); another user's process is refused in the integration tests.
 /// </summary>
 public sealed class PrivateRemotingTests : IDisposable
 {
-    private readonly RunCredentials _run = RunCredentials.Create();
+    private static readonly PeerAdmission ThisProcess = new(peer => peer.Pid == Environment.ProcessId);
     private readonly List<ActorSystem> _systems = [];
 
     public void Dispose()
     {
         foreach (var system in _systems) system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        _run.Dispose();
     }
 
-    private ActorSystem Private(string name)
+    private ActorSystem Private(string name, PeerAdmission? admission = null)
     {
         var system = ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString(PrivateRemoting.Config))
-            .And(PrivateRemoting.Tls(_run)));
+            .And(admission ?? ThisProcess));
         _systems.Add(system);
         return system;
     }
 
-    /// <summary>A process that holds the run's certificate but not our configuration: Akka's defaults, JSON and all.</summary>
-    private ActorSystem Rogue(string name)
+    /// <summary>An admitted process without our configuration: Akka's defaults, JSON and all.</summary>
+    private ActorSystem Rogue(string name, PeerAdmission? admission = null, string level = "ERROR")
     {
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
-            akka.loglevel = ERROR
+            akka.remote.enabled-transports = ["akka.remote.uds"]
+            akka.remote.uds { transport-class = "AkkaGunicorn.Workers.Remoting.UnixSocketTransport, AkkaGunicorn.Workers", applied-adapters = [] }
+            akka.loglevel = {{level}}
             {{ProtocolSerializer.Config}}
             """);
-        var system = ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(config)
-            .And(new DotNettySslSetup(_run.Certificate, false, true, (c, _, _, _, _) => _run.Admits(c))));
+        var system = ActorSystem.Create(name, BootstrapSetup.Create().WithConfig(config).And(admission ?? ThisProcess));
         _systems.Add(system);
         return system;
     }
@@ -68,7 +69,7 @@ public sealed class PrivateRemotingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_certificate_holder_gets_protocol_messages_through_and_nothing_else()
+    public async Task An_admitted_peer_gets_protocol_messages_through_and_nothing_else()
     {
         var target = Private("arbiter");
         var inbox = new Inbox();
@@ -121,24 +122,40 @@ public sealed class PrivateRemotingTests : IDisposable
     }
 
     [Fact]
-    public async Task A_peer_without_the_certificate_cannot_associate()
+    public async Task A_peer_the_rule_does_not_admit_gets_nothing_through_either_way()
     {
-        var target = Private("arbiter");
+        // The target admits nobody: the stranger's connection is accepted and closed before a byte is read.
+        var target = Private("arbiter", new PeerAdmission(_ => false));
         var inbox = new Inbox();
         target.ActorOf(Props.Create(() => new Recorder(inbox)), "target");
-        using var stranger = RunCredentials.Create();
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
-            akka.loglevel = OFF
-            {{ProtocolSerializer.Config}}
-            """);
-        var other = ActorSystem.Create("stranger", BootstrapSetup.Create().WithConfig(config)
-            .And(new DotNettySslSetup(stranger.Certificate, true, true, (_, _, _, _, _) => true)));
-        _systems.Add(other);
-        Resolve(other, $"{Address(target)}/user/target").Tell(new Registered("stranger"));
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.True(inbox.IsEmpty);
+        var stranger = Rogue("stranger", new PeerAdmission(_ => true), level: "OFF");
+        Resolve(stranger, $"{Address(target)}/user/target").Tell(new Registered("stranger"));
+
+        // The other way: a process admits no listener it does not trust, so it never writes to one.
+        var trusting = Private("trusting", new PeerAdmission(_ => true));
+        var listening = new Inbox();
+        trusting.ActorOf(Props.Create(() => new Recorder(listening)), "target");
+        var wary = Rogue("wary", new PeerAdmission(_ => false), level: "OFF");
+        Resolve(wary, $"{Address(trusting)}/user/target").Tell(new Registered("wary"));
+
+        // The control: the same message from an admitted process arrives, on both targets' transports.
+        var friend = Private("friend");
+        Resolve(friend, $"{Address(trusting)}/user/target").Tell(new Registered("friend"));
+        Assert.Equal(new Registered("friend"), await listening.Next.WaitAsync(TimeSpan.FromSeconds(20)));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(inbox.IsEmpty, $"received: {inbox}");
+        Assert.True(listening.IsEmpty, $"also received: {listening}");
+    }
+
+    [Fact]
+    public void Addresses_name_an_abstract_socket_and_the_process()
+    {
+        var system = Private("probe");
+        var address = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        Assert.Equal("akka.uds", address.Protocol);
+        Assert.Equal(Environment.ProcessId, address.Port);
+        Assert.Matches("^[0-9a-f]{32}$", address.Host);
+        Assert.Contains($"@akkagunicorn-{address.Host}", File.ReadAllText("/proc/net/unix"));
     }
 
     /// <summary>A type whose construction a test can see.</summary>

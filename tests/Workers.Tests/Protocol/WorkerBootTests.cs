@@ -40,9 +40,9 @@ public sealed class WorkerBootTests
         return channel.ReadRecord();
     }
 
-    private static WorkerBoot Boot(byte[] credentials) => new()
+    private static WorkerBoot Boot(string? token = null) => new()
     {
-        Secrets = new WorkerSecrets(WorkerSecrets.NewToken(), credentials),
+        Secrets = new WorkerSecrets(token ?? WorkerSecrets.NewToken()),
         ArbiterPid = 4242,
         Generation = 3,
         Slot = 7,
@@ -80,10 +80,9 @@ public sealed class WorkerBootTests
     };
 
     [Fact]
-    public void A_worker_reads_its_whole_record_and_its_credentials_work()
+    public void A_worker_reads_its_whole_record()
     {
-        using var run = RunCredentials.Create();
-        var boot = Boot(run.Export());
+        var boot = Boot();
         var read = Record(BootChannel.RecordFrame(boot));
         Assert.Equal(boot.Secrets.Token, read.Secrets.Token);
         Assert.Equal((4242, 3, 7, 9, (int?)10, 2, "1000:1000"),
@@ -100,12 +99,6 @@ public sealed class WorkerBootTests
         Assert.Equal("https", http.SecureSchemeHeaders["x-forwarded-proto"]);
         Assert.Equal(["h2", "h1"], settings.Tls.Protocols);
         Assert.Equal((7, true), (http.Http2!.MaxConcurrentStreams, http.Http2.AlsoHttp1));
-        using var imported = RunCredentials.Import(read.Secrets.Credentials);
-        Assert.True(imported.Certificate.HasPrivateKey);
-        Assert.True(run.Admits(imported.Certificate));
-        using var other = RunCredentials.Create();
-        Assert.False(run.Admits(other.Certificate));
-        Assert.False(run.Admits(null));
     }
 
     /// <summary>
@@ -125,7 +118,7 @@ public sealed class WorkerBootTests
     [Fact]
     public void A_record_frame_of_noise_or_with_bytes_after_the_record_is_refused()
     {
-        var frame = BootChannel.RecordFrame(Boot([1, 2, 3]));
+        var frame = BootChannel.RecordFrame(Boot());
         var noise = new byte[frame.Length];
         new Random(7).NextBytes(noise);
         Assert.Throws<SerializationException>(() => Record([.. frame[..8], .. noise[8..]]));
@@ -166,42 +159,25 @@ public sealed class WorkerBootTests
     }
 
     [Fact]
-    public void Credentials_cut_short_or_without_their_key_are_refused()
-    {
-        using var run = RunCredentials.Create();
-        var exported = run.Export();
-        int certificateLength = BitConverter.ToInt32(exported);
-        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..3]));
-        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..(4 + certificateLength - 1)]));
-        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(exported[..(4 + certificateLength)]));
-        Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import([.. exported[..^8], 0, 0, 0, 0, 0, 0, 0, 0]));
-        // Another run's key beside this run's certificate.
-        using var other = RunCredentials.Create();
-        var others = other.Export();
-        var mixed = exported[..(4 + certificateLength)].Concat(others[(4 + BitConverter.ToInt32(others))..]).ToArray();
-        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => RunCredentials.Import(mixed));
-    }
-
-    [Fact]
     public void A_record_larger_than_a_pipe_holds_arrives_whole()
     {
-        var boot = Boot(new byte[200_000]);
-        Assert.Equal(200_000, Record(BootChannel.RecordFrame(boot)).Secrets.Credentials.Length);
+        var boot = Boot(new string('t', 200_000));
+        Assert.Equal(200_000, Record(BootChannel.RecordFrame(boot)).Secrets.Token.Length);
     }
 
     [Fact]
     public async Task The_Arbiters_path_follows_the_record_and_ends_the_channel()
     {
-        const string path = "akka.ssl.tcp://arbiter@127.0.0.1:40000/user/arbiter";
-        using var channel = new BootChannel(PipeHolding([.. BootChannel.RecordFrame(Boot([1, 2])), .. BootChannel.PathFrame(path)]));
-        Assert.Equal([1, 2], channel.ReadRecord().Secrets.Credentials);
+        const string path = "akka.uds://arbiter@9508703606384d73a7afb8e07c7f7d21:4242/user/arbiter";
+        using var channel = new BootChannel(PipeHolding([.. BootChannel.RecordFrame(Boot("t1")), .. BootChannel.PathFrame(path)]));
+        Assert.Equal("t1", channel.ReadRecord().Secrets.Token);
         Assert.Equal(path, await channel.ReadArbiterPathAsync());
     }
 
     [Fact]
     public async Task A_channel_that_ends_after_the_record_tells_the_worker_it_has_no_slot()
     {
-        using var channel = new BootChannel(PipeHolding(BootChannel.RecordFrame(Boot([1]))));
+        using var channel = new BootChannel(PipeHolding(BootChannel.RecordFrame(Boot())));
         channel.ReadRecord();
         await Assert.ThrowsAsync<SerializationException>(channel.ReadArbiterPathAsync);
     }
@@ -211,14 +187,14 @@ public sealed class WorkerBootTests
     {
         Assert.Throws<SerializationException>(() => Record("not a worker's record"u8.ToArray()));
         Assert.Throws<SerializationException>(() => Record(new byte[2_000_000]));
-        var tooLong = BootChannel.RecordFrame(Boot([]));
+        var tooLong = BootChannel.RecordFrame(Boot());
         BitConverter.TryWriteBytes(tooLong.AsSpan(4), 2 << 20);
         Assert.Throws<SerializationException>(() => Record(tooLong));
-        var truncated = BootChannel.RecordFrame(Boot(new byte[100]))[..50];
+        var truncated = BootChannel.RecordFrame(Boot(new string('t', 100)))[..50];
         Assert.Throws<SerializationException>(() => Record(truncated));
         Assert.Throws<SerializationException>(() => Record([]));
         // The path where the record belongs.
-        Assert.Throws<SerializationException>(() => Record(BootChannel.PathFrame("akka.ssl.tcp://arbiter@127.0.0.1:1/user/arbiter")));
+        Assert.Throws<SerializationException>(() => Record(BootChannel.PathFrame("akka.uds://arbiter@9508703606384d73a7afb8e07c7f7d21:1/user/arbiter")));
     }
 
     [Fact]

@@ -2,15 +2,21 @@ using System.ComponentModel;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace AkkaGunicorn.Arbiter.Native;
+namespace AkkaGunicorn.Workers.Native;
 
 /// <summary>Who is at the other end of a Unix socket, as the kernel recorded it at connect (SO_PEERCRED).</summary>
 /// <param name="Pid">The peer's process.</param>
 /// <param name="Uid">Its effective user.</param>
 /// <param name="Gid">Its effective group.</param>
-internal readonly partial record struct PeerCredentials(int Pid, uint Uid, uint Gid)
+public readonly partial record struct PeerCredentials(int Pid, uint Uid, uint Gid)
 {
     private const int SOL_SOCKET = 1, SO_PEERCRED = 17;
+
+    [LibraryImport("libc")]
+    private static partial uint geteuid();
+
+    /// <summary>This process's effective user.</summary>
+    public static uint EffectiveUser => geteuid();
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int getsockopt(nint socket, int level, int name, Span<byte> value, ref int length);
@@ -37,5 +43,33 @@ internal readonly partial record struct PeerCredentials(int Pid, uint Uid, uint 
         {
             return false;
         }
+    }
+
+    /// <summary>The parent of process <paramref name="pid"/>, or -1 once it is gone (or unreadable).</summary>
+    public static int ParentOf(int pid)
+    {
+        try
+        {
+            return ParentInStat(File.ReadAllText($"/proc/{pid}/stat"));
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// The parent pid in a <c>/proc/PID/stat</c> line: the field after the state, which follows the command name's
+    /// closing parenthesis. Counted from the last one, since a command name may hold spaces and parentheses itself.
+    /// </summary>
+    public static int ParentInStat(string stat)
+    {
+        int end = stat.LastIndexOf(')');
+        var fields = stat[(end + 1)..].Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        return end >= 0 && fields.Length >= 2 && int.TryParse(fields[1], out int parent) ? parent : -1;
     }
 }
