@@ -110,6 +110,8 @@ public sealed class UnixSocketTransport : Akka.Remote.Transport.Transport
             }
             catch (SocketException)
             {
+                // Out of descriptors, say: try again shortly rather than spin.
+                await Task.Delay(100);
                 continue;
             }
             PeerCredentials peer;
