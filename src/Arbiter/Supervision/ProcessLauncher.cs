@@ -2,6 +2,7 @@ using AkkaGunicorn.Arbiter.Pool;
 using System.Diagnostics;
 using AkkaGunicorn.Arbiter.Hosting;
 using AkkaGunicorn.Arbiter.Native;
+using AkkaGunicorn.Workers.Balance;
 using AkkaGunicorn.Workers.Boot;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
@@ -39,6 +40,21 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
                 _prestarted[slot] = (Start(plan, slot, slotted.Task), slotted);
             }
         }
+    }
+
+    /// <summary>
+    /// Completes once every prestarted worker serves (it has joined its board entry, which a worker does as it starts
+    /// accepting) or has exited, or after <paramref name="cap"/>. The board is the only thing a worker shares with the
+    /// Arbiter before remoting exists, so this looks every 10 ms: a wait of a second or so, once per start.
+    /// </summary>
+    public async Task PrestartedServingAsync(LoadBoard board, TimeSpan cap)
+    {
+        List<(SlotRef Slot, IWorkerHandle Handle)> early;
+        lock (_prestarted) early = [.. _prestarted.Select(p => (p.Key, p.Value.Handle))];
+        long deadline = Environment.TickCount64 + (long)cap.TotalMilliseconds;
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        while (Environment.TickCount64 < deadline && early.Any(e => board.PidAt(e.Slot.Entry) != e.Handle.Pid && !e.Handle.Exited.IsCompleted))
+            await tick.WaitForNextTickAsync();
     }
 
     /// <inheritdoc />

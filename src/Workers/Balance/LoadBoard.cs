@@ -100,6 +100,9 @@ public sealed unsafe class LoadBoard : IDisposable
         return true;
     }
 
+    /// <summary>The process that has joined an entry (it serves, or served), or 0.</summary>
+    public int PidAt(int entry) => (int)Read(entry, Pid);
+
     /// <summary>The connection count an entry publishes (for tests and diagnostics).</summary>
     public long ConnectionsOf(int entry) => Read(entry, Connections);
 

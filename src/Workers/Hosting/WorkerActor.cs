@@ -273,6 +273,8 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 
     private void StartAccepting()
     {
+        Log.Debug("Accepting connections on {Listeners}", string.Join(", ", _options.Boot.Listeners.Select(l => l.Name)));
+        // Joining the board also tells a starting Arbiter that this worker serves (ProcessLauncher.PrestartedServingAsync).
         _share?.Join();
         var share = _share;
         var state = _state;
