@@ -14,6 +14,7 @@ public sealed class ControlActor : ReceiveActor
 {
     private readonly IActorRef _arbiter;
     private readonly Action<Shutdown> _requestStop;
+    private readonly bool _clustered;
     private Func<ControlCommand, Task<JsonObject>>? _fleet;
 
     /// <summary>A command to run; the answer goes to the sender.</summary>
@@ -22,14 +23,18 @@ public sealed class ControlActor : ReceiveActor
     /// <summary>Command: from now on, cluster commands go to <paramref name="Fleet"/> (this Arbiter joined a fleet).</summary>
     public sealed record JoinedFleet(Func<ControlCommand, Task<JsonObject>> Fleet);
 
-    /// <summary>Props for the control actor; <paramref name="requestStop"/> starts the server's stop (null: tell the Arbiter).</summary>
-    public static Props Props(IActorRef arbiter, Action<Shutdown>? requestStop = null) =>
-        Akka.Actor.Props.Create(() => new ControlActor(arbiter, requestStop));
+    /// <summary>
+    /// Props for the control actor; <paramref name="requestStop"/> starts the server's stop (null: tell the Arbiter);
+    /// <paramref name="clustered"/>: <c>cluster.enabled</c> is on, so cluster commands wait for <see cref="JoinedFleet"/>.
+    /// </summary>
+    public static Props Props(IActorRef arbiter, Action<Shutdown>? requestStop = null, bool clustered = false) =>
+        Akka.Actor.Props.Create(() => new ControlActor(arbiter, requestStop, clustered));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public ControlActor(IActorRef arbiter, Action<Shutdown>? requestStop)
+    public ControlActor(IActorRef arbiter, Action<Shutdown>? requestStop, bool clustered)
     {
         _arbiter = arbiter;
+        _clustered = clustered;
         _requestStop = requestStop ?? (stop => arbiter.Tell(stop));
         Receive<Run>(OnRun);
         Receive<JoinedFleet>(joined => _fleet = joined.Fleet);
@@ -40,7 +45,9 @@ public sealed class ControlActor : ReceiveActor
         var command = run.Command;
         if (command.IsCluster)
         {
-            if (_fleet is null) Sender.Tell(Error("this server is not in a cluster (cluster.enabled is off)"));
+            // The cluster's actor system starts after the Arbiter's, and its workers may serve (and ctl may ask) first.
+            if (_fleet is null && _clustered) Sender.Tell(Error("this server is still starting its cluster node; try again in a moment"));
+            else if (_fleet is null) Sender.Tell(Error("this server is not in a cluster (cluster.enabled is off)"));
             else _fleet(command).PipeTo(Sender, failure: e => Error(e.GetBaseException().Message));
             return;
         }

@@ -100,7 +100,7 @@ public static class ArbiterHost
             },
         };
         var arbiterRef = actorSystem.ActorOf(ArbiterActor.Props(options), "arbiter");
-        var controlRef = actorSystem.ActorOf(ControlActor.Props(arbiterRef, requestStop), "control");
+        var controlRef = actorSystem.ActorOf(ControlActor.Props(arbiterRef, requestStop, clustered: settings.Cluster is not null), "control");
         // If the Arbiter actor itself dies (a bug), nothing would complete the exit code: stop with 70 (EX_SOFTWARE).
         var died = arbiterRef.WatchAsync();
         var stopped = Task.WhenAny(exit.Task, died);

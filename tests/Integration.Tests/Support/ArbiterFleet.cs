@@ -97,7 +97,8 @@ public sealed class ArbiterFleet : IAsyncDisposable
     }
 
     /// <summary>Node <paramref name="i"/>'s <c>show cluster</c> nodes.</summary>
-    public async Task<JsonArray> MembersAsync(int i) => (JsonArray)(await Ctl.AskAsync(ControlSocket(i), "show cluster"))["nodes"]!;
+    /// <remarks>Empty while the node is still starting its cluster node (its workers may serve before it has).</remarks>
+    public async Task<JsonArray> MembersAsync(int i) => (await Ctl.AskAsync(ControlSocket(i), "show cluster"))["nodes"] as JsonArray ?? [];
 
     /// <summary>Waits until node <paramref name="i"/>'s view of the fleet satisfies <paramref name="done"/>, and returns it.</summary>
     public Task<JsonArray> WaitForMembersAsync(int i, Func<JsonArray, bool> done, string what, TimeSpan? timeout = null) =>
