@@ -44,9 +44,6 @@ internal static unsafe partial class Accounts
     private static partial int setgroups(nuint size, uint* list);
 
     [LibraryImport("libc")]
-    private static partial uint geteuid();
-
-    [LibraryImport("libc")]
     private static partial uint getegid();
 
     /// <summary>The effective group id of this process.</summary>
@@ -57,7 +54,7 @@ internal static unsafe partial class Accounts
 
 
     /// <summary>The effective user id of this process.</summary>
-    public static uint EffectiveUid => geteuid();
+    public static uint EffectiveUid => Workers.Native.PeerCredentials.EffectiveUser;
 
     /// <summary>A user's uid and primary gid, by name or number; null if there is no such user.</summary>
     public static (uint Uid, uint Gid)? User(string nameOrId)
