@@ -3,14 +3,15 @@
 # published once into a cache), each started cold on Kestrel (dotnet app.dll) and on AkkaGunicorn with one worker,
 # timed from launch to the first 200 (polled every 20 ms with curl), with the CPU time the server's processes had used
 # by then (Kestrel's; our Arbiter's and worker's together: steadier than wall time on a machine whose speed drifts),
-# then the resident memory of the process that serves (Kestrel's, our worker's) and of our Arbiter. Medians of
-# interleaved rounds and ratios printed.
-# Options: --rounds N (5) --templates "web webapp grpc". Needs curl.
+# then the resident memory of the process that serves (Kestrel's, our worker's) and of our Arbiter a second after the
+# first answer, and again once idle (--settle seconds after it, when a worker has given back what booting left).
+# Medians of interleaved rounds and ratios printed.
+# Options: --rounds N (5) --templates "web webapp grpc" --settle S (15; 0 skips the idle figures). Needs curl.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDS=5 TEMPLATES="web webapp grpc"
+ROUNDS=5 TEMPLATES="web webapp grpc" SETTLE=15
 while [[ $# -gt 0 ]]; do
-  case $1 in --rounds) ROUNDS=$2; shift 2 ;; --templates) TEMPLATES=$2; shift 2 ;; *) echo "bench/startup.sh: unknown option $1" >&2; exit 2 ;; esac
+  case $1 in --rounds) ROUNDS=$2; shift 2 ;; --templates) TEMPLATES=$2; shift 2 ;; --settle) SETTLE=$2; shift 2 ;; *) echo "bench/startup.sh: unknown option $1" >&2; exit 2 ;; esac
 done
 dotnet build -c Release "$root/AkkaGunicorn.sln" >/dev/null || exit 1
 cache=${AG_BENCH_CACHE:-/tmp/ag-bench-cache}/templates
@@ -52,7 +53,11 @@ for t in $TEMPLATES; do
       sleep 1
       if [[ $name == kestrel ]]; then serving=$pid arbiter_rss=0
       else serving=$(pgrep -P "$pid" | head -1) arbiter_rss=$(rss_mb "$pid"); fi
-      printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$name" "$took" "$(rss_mb "$serving")" "$arbiter_rss" "$cpu" | tee -a "$out"
+      serving_rss=$(rss_mb "$serving") idle_rss=0 idle_arbiter=0
+      if (( SETTLE > 0 )); then
+        sleep "$SETTLE"; idle_rss=$(rss_mb "$serving"); [[ $name == candidate ]] && idle_arbiter=$(rss_mb "$pid")
+      fi
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$t" "$name" "$took" "$serving_rss" "$arbiter_rss" "$cpu" "$idle_rss" "$idle_arbiter" | tee -a "$out"
       kill -TERM -- -"$pid" 2>/dev/null; sleep 0.5; kill -KILL -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
     done
   done
@@ -62,6 +67,11 @@ echo
 for t in $TEMPLATES; do
   ks=$(median "$t" kestrel 3) cs=$(median "$t" candidate 3) km=$(median "$t" kestrel 4) cm=$(median "$t" candidate 4) am=$(median "$t" candidate 5)
   kc=$(median "$t" kestrel 6) cc=$(median "$t" candidate 6)
-  echo "$t: first answer ${cs} ms (Kestrel ${ks} ms, ratio $(echo "scale=2; $cs / $ks" | bc)); CPU until then ${cc} ms (Kestrel ${kc} ms, ratio $(echo "scale=2; $cc / $kc" | bc)); serving process ${cm} MB (Kestrel ${km} MB, ratio $(echo "scale=2; $cm / $km" | bc)); Arbiter ${am} MB"
+  echo -n "$t: first answer ${cs} ms (Kestrel ${ks} ms, ratio $(echo "scale=2; $cs / $ks" | bc)); CPU until then ${cc} ms (Kestrel ${kc} ms, ratio $(echo "scale=2; $cc / $kc" | bc)); serving process ${cm} MB (Kestrel ${km} MB, ratio $(echo "scale=2; $cm / $km" | bc)); Arbiter ${am} MB"
+  if (( SETTLE > 0 )); then
+    ki=$(median "$t" kestrel 7) ci=$(median "$t" candidate 7) ai=$(median "$t" candidate 8)
+    echo -n "; idle ${SETTLE} s later: ${ci} MB (Kestrel ${ki} MB, ratio $(echo "scale=2; $ci / $ki" | bc)), Arbiter ${ai} MB"
+  fi
+  echo
 done
 rm -f "$out"

@@ -288,7 +288,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         }
         if (decision.BecameReady)
         {
-            _options.Notify("READY=1");
+            Ready();
             Hooks.WhenReady();
         }
         if (decision.Completed is { } plan)
@@ -296,9 +296,15 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             Log.Information("Reload complete: generation {Generation} serves with {Workers} workers", plan.Generation, plan.Workers);
             Hooks.Describe(_pool.Desired, plan.Generation);
             Context.System.EventStream.Publish(new ReloadFinished(plan.Generation, true, $"generation {plan.Generation} serves with {plan.Workers} workers"));
-            _options.Notify("READY=1");
+            Ready();
             Self.Tell(new ReloadCompleted(plan.Generation));
         }
+    }
+
+    private void Ready()
+    {
+        _options.Notify("READY=1");
+        _options.Settled();
     }
 
     /// <summary>Internal: the reload has completed; the Reloading state hands back to Running (and runs a queued HUP).</summary>
@@ -424,7 +430,7 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
             if (_supervisors.TryGetValue(slot.Number, out var supervisor)) Context.Stop(supervisor);
         Log.Error("Reload to generation {Generation} abandoned ({Why}); generation {Old} keeps serving", generation, why, _pool.Plan.Generation);
         Context.System.EventStream.Publish(new ReloadFinished(generation, false, $"abandoned ({why}); generation {_pool.Plan.Generation} keeps serving"));
-        _options.Notify("READY=1");
+        Ready();
         Become(Running);
     }
 

@@ -58,4 +58,10 @@ public sealed record ArbiterOptions(WorkerPlan Plan, IWorkerLauncher Launcher, T
 
     /// <summary>Tells the service manager a state change: READY=1, RELOADING=1, STOPPING=1 (sd_notify).</summary>
     public Action<string> Notify { get; init; } = _ => { };
+
+    /// <summary>
+    /// Called whenever the pool settles (the first generation serves, a reload completes or is abandoned): the moment
+    /// the service manager hears READY=1, and a quiet one for the process to give back what starting workers cost it.
+    /// </summary>
+    public Action Settled { get; init; } = () => { };
 }

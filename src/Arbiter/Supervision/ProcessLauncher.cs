@@ -125,6 +125,7 @@ public sealed class ProcessLauncher(IReadOnlyList<InheritedListener> listeners, 
             BoardDescriptor = board.Descriptor,
             BoardEntry = slot.Entry,
             Identity = identity?.ToString(),
+            AppKind = plan.Runtime.AppKind,
             Listeners = listeners,
             Settings = plan.Settings ?? throw new InvalidOperationException("a worker plan without settings cannot start processes"),
         };

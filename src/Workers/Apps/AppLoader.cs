@@ -15,12 +15,15 @@ public static class AppLoader
     /// <summary>Loads and instantiates the app. Throws <see cref="AppLoadException"/>.</summary>
     public static IHttpApp Load(AppSpec spec, bool collectible = false) => Open(spec, collectible).CreateApp();
 
-    /// <summary>Loads the app's assembly and finds its app type and its hooks type, if any. Throws <see cref="AppLoadException"/>.</summary>
-    public static AppAssembly Open(AppSpec spec, bool collectible = false)
+    /// <summary>
+    /// Loads the app's assembly and finds its app type and its hooks type, if any; <paramref name="kind"/> is the app's
+    /// kind when already read from its metadata (<see cref="AppProbe"/>). Throws <see cref="AppLoadException"/>.
+    /// </summary>
+    public static AppAssembly Open(AppSpec spec, bool collectible = false, AppKind? kind = null)
     {
         if (!File.Exists(spec.AssemblyPath))
             throw new AppLoadException(AppLoadError.AssemblyNotFound, $"app: '{spec.AssemblyPath}' does not exist; expected a .NET assembly (.dll)");
-        if (AppProbe.Inspect(spec.AssemblyPath) == AppKind.AspNetCore)
+        if ((kind ?? AppProbe.Inspect(spec.AssemblyPath)) == AppKind.AspNetCore)
         {
             if (spec.TypeName is { } type)
                 throw new AppLoadException(AppLoadError.BadSpec,

@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using System.Text;
 using AkkaGunicorn.Http.Parsing;
+using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Hosting;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
@@ -31,6 +32,7 @@ internal static class BootRecordCodec
             WriteOptional(w, boot.BoardDescriptor, (w, v) => w.Write(v));
             w.Write(boot.BoardEntry);
             WriteOptional(w, boot.Identity, (w, v) => w.Write(v));
+            WriteOptional(w, (int?)boot.AppKind, (w, v) => w.Write(v));
             WriteList(w, boot.Listeners, (w, l) =>
             {
                 w.Write(l.Descriptor);
@@ -58,6 +60,7 @@ internal static class BootRecordCodec
                 BoardDescriptor = ReadOptional(r, r => (int?)r.ReadInt32()),
                 BoardEntry = r.ReadInt32(),
                 Identity = ReadOptional(r, r => r.ReadString()),
+                AppKind = ReadOptional(r, r => (AppKind?)ReadKind(r)),
                 Listeners = ReadList(r, r => new InheritedListener(r.ReadInt32(), r.ReadString(), r.ReadBoolean())),
                 Settings = ReadSettings(r),
             };
@@ -224,6 +227,13 @@ internal static class BootRecordCodec
     }
 
     private static T? ReadOptional<T>(BinaryReader r, Func<BinaryReader, T> read) => r.ReadBoolean() ? read(r) : default;
+
+    private static AppKind ReadKind(BinaryReader r) => r.ReadInt32() switch
+    {
+        (int)AppKind.ServerApp => AppKind.ServerApp,
+        (int)AppKind.AspNetCore => AppKind.AspNetCore,
+        var other => throw new FormatException($"{other} is not an app kind"),
+    };
 
     private static void WriteList<T>(BinaryWriter w, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
     {

@@ -1,3 +1,4 @@
+using AkkaGunicorn.Workers.Apps;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Sockets;
 
@@ -34,6 +35,12 @@ public sealed record WorkerBoot
 
     /// <summary>The uid:gid to drop to before the app is loaded, when the Arbiter runs as root; null otherwise.</summary>
     public string? Identity { get; init; }
+
+    /// <summary>
+    /// The app's kind as the Arbiter read it from the app's metadata, or null for the worker to read it: reading it
+    /// again put System.Reflection.Metadata (1.1 MB) and 20 ms on every worker's start.
+    /// </summary>
+    public AppKind? AppKind { get; init; }
 
     /// <summary>The listening sockets inherited from the Arbiter.</summary>
     public required IReadOnlyList<InheritedListener> Listeners { get; init; }

@@ -3,9 +3,9 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using AkkaGunicorn.Http.App;
 using AkkaGunicorn.Http.Server;
 using AkkaGunicorn.Workers.Balance;
+using AkkaGunicorn.Workers.Native;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Serving;
@@ -22,7 +22,6 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
 {
     private const string RegisterTimer = "register", HeartbeatTimer = "heartbeat", DrainTimer = "drain", QuotaTimer = "quota";
     private readonly WorkerOptions _options;
-    private readonly IHttpApp _app;
     private readonly IReadOnlyList<Socket> _listeners;
     private readonly ServerState _state;
     private readonly IMaterializer _materializer;
@@ -55,27 +54,26 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     private sealed record AcceptStreamFailed(Exception Cause);
 
     /// <summary>Props for the worker actor.</summary>
-    public static Props Props(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
+    public static Props Props(WorkerOptions options, ConnectionGraph graph, IReadOnlyList<Socket> listeners, ServerState state,
         IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share, ExchangeStats stats) =>
-        Akka.Actor.Props.Create(() => new WorkerActor(options, app, listeners, state, materializer, exit, share, stats));
+        Akka.Actor.Props.Create(() => new WorkerActor(options, graph, listeners, state, materializer, exit, share, stats));
 
     /// <summary>Creates the actor; use <see cref="Props"/>.</summary>
-    public WorkerActor(WorkerOptions options, IHttpApp app, IReadOnlyList<Socket> listeners, ServerState state,
+    public WorkerActor(WorkerOptions options, ConnectionGraph graph, IReadOnlyList<Socket> listeners, ServerState state,
         IMaterializer materializer, TaskCompletionSource<int> exit, FairShare? share, ExchangeStats stats)
     {
         _share = share;
         _stats = stats;
         _options = options;
-        _app = app;
         _listeners = listeners;
         _state = state;
         _materializer = materializer;
         _exit = exit;
         _registerDeadline = DateTime.UtcNow + options.RegistrationTimeout;
-        _graph = new ConnectionGraph(app, options.Http, state);
+        _graph = graph;
         _token = options.Boot.Secrets.Token;
         // The app is up and nothing is accepted yet: what the worker holds now is its floor.
-        _trim = new MemoryTrim(Environment.WorkingSet);
+        _trim = new MemoryTrim(Environment.WorkingSet, MemoryTrim.Settle);
         Registering();
     }
 
@@ -222,12 +220,14 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         _share?.Publish(_state.OpenConnections);
         // Read once per tick (each read is a file in /proc): the trim decision and the heartbeat share it.
         long resident = Environment.WorkingSet;
-        if (_trim.ShouldTrim(resident, _state.InFlight, _state.RequestsServed))
+        var depth = _trim.Decide(resident, _state.InFlight, _state.RequestsServed, Environment.TickCount64);
+        if (depth != TrimDepth.None)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            if (depth == TrimDepth.Full) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            NativeHeap.Trim();
             long trimmed = Environment.WorkingSet;
-            _trim.Trimmed(trimmed);
-            Log.Debug("Idle: gave back {Freed} MB of memory", (resident - trimmed) / (1024 * 1024));
+            if (depth == TrimDepth.Full) _trim.Trimmed(trimmed);
+            Log.Debug("Idle: gave back {Freed} MB of memory ({Depth})", (resident - trimmed) / (1024 * 1024), depth);
             resident = trimmed;
         }
         if (recycle) AskToBeReplaced(_options.Recycle.MemoryReason(resident));

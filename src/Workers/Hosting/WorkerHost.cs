@@ -13,6 +13,7 @@ using AkkaGunicorn.Workers.Logging;
 using AkkaGunicorn.Workers.Observability;
 using AkkaGunicorn.Workers.Protocol;
 using AkkaGunicorn.Workers.Remoting;
+using AkkaGunicorn.Workers.Serving;
 using Serilog;
 
 namespace AkkaGunicorn.Workers.Hosting;
@@ -44,9 +45,15 @@ public static class WorkerHost
             Process.GetCurrentProcess().Kill();
         });
         Log.Information("Booting worker with pid: {Pid}", Environment.ProcessId);
-        // The actor system (remoting) takes as long to start as a small app does: start both at once.
-        var config = ConfigurationFactory.ParseString(SerilogAkkaLogger.LevelConfig(options.Settings.Log.Level)).WithFallback(AkkaConfig);
-        var starting = Task.Run(() => ActorSystemStart.WithConfig("worker", config, PeerAdmission.Parent()));
+        // The actor system (remoting) and the stream materializer take as long to start as a small app does: start
+        // them beside the app, configuration parsing included.
+        var level = options.Settings.Log.Level;
+        var starting = Task.Run(() =>
+        {
+            var config = ConfigurationFactory.ParseString(SerilogAkkaLogger.LevelConfig(level)).WithFallback(AkkaConfig);
+            var system = ActorSystemStart.WithConfig("worker", config, PeerAdmission.Parent());
+            return (System: system, Materializer: system.Materializer());
+        });
         var booted = false;
         try
         {
@@ -54,11 +61,11 @@ public static class WorkerHost
         }
         finally
         {
-            if (!booted) await (await starting).Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+            if (!booted) await (await starting).System.Terminate().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         }
     }
 
-    private static async Task<int> BootAndServeAsync(WorkerOptions options, StatsdClient? statsd, Task<ActorSystem> starting, Action booted)
+    private static async Task<int> BootAndServeAsync(WorkerOptions options, StatsdClient? statsd, Task<(ActorSystem System, ActorMaterializer Materializer)> starting, Action booted)
     {
         Http.App.IHttpApp app;
         AspNetCoreHost? aspNet = null;
@@ -66,7 +73,7 @@ public static class WorkerHost
         WorkerHooks hooks;
         try
         {
-            var assembly = AppLoader.Open(options.App);
+            var assembly = AppLoader.Open(options.App, kind: options.Boot.AppKind);
             hooks = new WorkerHooks(assembly.CreateHooks(), info);
             if (!RunBootHook("post_fork", hooks.PostFork)) return WorkerExit.BootError;
             if (assembly.Kind == AppKind.AspNetCore)
@@ -107,10 +114,6 @@ public static class WorkerHost
             return WorkerExit.BootError;
         }
 
-        var system = await starting;
-        booted();
-        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var materializer = system.Materializer();
         using var board = options.Boot.BoardDescriptor is { } boardFd ? LoadBoard.FromDescriptor(boardFd) : null;
         // A sibling silent for three heartbeats is stopped or wedged: stop leaving it its share.
         // With reuse_port the kernel balances, and a worker holding back would leave its own queue unserved.
@@ -127,7 +130,14 @@ public static class WorkerHost
         if (statsd is not null) observers.Add(new StatsdObserver(statsd));
         // ASP.NET Core's hosting makes each request's activity itself: a second one would only become its parent.
         options = options with { Http = options.Http with { Observer = new ExchangeObservers(observers), Tracing = aspNet is null } };
-        var worker = system.ActorOf(WorkerActor.Props(options, app, listeners, state, materializer, exit, share, stats), "worker");
+        // While the actor system is still starting (an app that boots quickly waits for it here): building and fusing the
+        // connection graph needs no actor.
+        var graph = new ConnectionGraph(app, options.Http, state);
+
+        var (system, materializer) = await starting;
+        booted();
+        var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = system.ActorOf(WorkerActor.Props(options, graph, listeners, state, materializer, exit, share, stats), "worker");
         WorkerShutdown.Register(system, worker, exit.Task, async () =>
         {
             if (aspNet is not null) await StopAspNetCoreAsync(aspNet, options.Settings.GracefulTimeout);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AkkaGunicorn.Workers.Native;
 
 namespace AkkaGunicorn.Workers.Protocol;
 
@@ -8,8 +9,13 @@ namespace AkkaGunicorn.Workers.Protocol;
 /// <param name="Token">The worker's own token (see the protocol's messages).</param>
 public sealed record WorkerSecrets(string Token)
 {
-    /// <summary>A fresh token: 128 random bits.</summary>
-    public static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    /// <summary>A fresh token: 128 random bits from the kernel.</summary>
+    public static string NewToken()
+    {
+        Span<byte> bits = stackalloc byte[16];
+        KernelRandom.Fill(bits);
+        return Convert.ToHexString(bits);
+    }
 
     /// <summary>Whether <paramref name="presented"/> is <paramref name="expected"/>, in time that does not depend on where they differ.</summary>
     public static bool SameToken(string presented, string expected) =>

@@ -16,17 +16,20 @@ namespace AkkaGunicorn.Workers.Serving;
 /// </summary>
 public sealed class ConnectionGraph
 {
-    private readonly IGraph<ClosedShape, Task> _plain, _tls;
+    private readonly IGraph<ClosedShape, Task> _plain;
+    // Most servers have no TLS listener, and fusing a graph is a good part of a worker's start-up: the TLS graph is built
+    // for the first connection that needs it.
+    private readonly Lazy<IGraph<ClosedShape, Task>> _tls;
 
-    /// <summary>Builds the graphs for <paramref name="app"/>, plain and over TLS.</summary>
+    /// <summary>Builds the graph for <paramref name="app"/> (and, when first needed, the one over TLS).</summary>
     public ConnectionGraph(IHttpApp app, HttpServerOptions http, ServerState state)
     {
         Action tooSlow = () => state.Expired(ConnectionExpiry.SlowResponseReader);
         var protocol = HttpServerBlueprint.Create(app, http, state);
         _plain = Fusing.Aggressive(Source.FromGraph(new SocketSource()).Via(protocol)
             .ToMaterialized(new SocketSink(http.MinResponseRate, http.DataRateGrace, tooSlow), Keep.Right));
-        _tls = Fusing.Aggressive(Source.FromGraph(new TlsSource(http.ProxyProtocol ? http.ProxyAllowIps : null)).Via(protocol)
-            .ToMaterialized(new TlsSink(http.MinResponseRate, http.DataRateGrace, tooSlow), Keep.Right));
+        _tls = new Lazy<IGraph<ClosedShape, Task>>(() => Fusing.Aggressive(Source.FromGraph(new TlsSource(http.ProxyProtocol ? http.ProxyAllowIps : null)).Via(protocol)
+            .ToMaterialized(new TlsSink(http.MinResponseRate, http.DataRateGrace, tooSlow), Keep.Right)));
     }
 
     /// <summary>Serves <paramref name="connection"/>, counted on <paramref name="roster"/>; the task completes when its socket is closed.</summary>
@@ -36,7 +39,7 @@ public sealed class ConnectionGraph
         if (socket.AddressFamily != AddressFamily.Unix) socket.NoDelay = true;
         var info = SocketProbe.Describe(socket);
         return connection.Tls is { } tls
-            ? materializer.Materialize(_tls.AddAttributes(new Attributes(TlsScope(socket, info, tls, roster))))
+            ? materializer.Materialize(_tls.Value.AddAttributes(new Attributes(TlsScope(socket, info, tls, roster))))
             : materializer.Materialize(_plain.AddAttributes(new Attributes(new ConnectionScope(info, socket, roster))));
     }
 
