@@ -36,6 +36,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
 
     private readonly object?[] _own = new object?[OwnTypes.Length];
     private readonly List<KeyValuePair<Type, object>> _set = new(8);
+    private TlsFeatures? _tls;
     private int _revision;
 
     /// <inheritdoc />
@@ -100,6 +101,10 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         if (!AllowSynchronousIO) throw new InvalidOperationException(message);
     }
 
+    /// <summary>The connection's TLS features, made once per connection (its session is the same for every request).</summary>
+    private TlsFeatures TlsFor(Http.Server.TlsSession session) =>
+        _tls is { } known && ReferenceEquals(known.Tls, session) ? known : _tls = new TlsFeatures(session);
+
     /// <summary>Readies the features for the connection's next request.</summary>
     public void Reset(OurRequest request, OurResponse response, CancellationToken aborted)
     {
@@ -107,7 +112,7 @@ internal sealed partial class ExchangeFeatures<TContext> : IFeatureCollection, I
         for (int i = 0; i < _own.Length; i++) _own[i] = this;
         // Trailers travel with chunked HTTP/1.1 bodies and HTTP/2 streams; Kestrel offers neither feature on HTTP/1.0.
         if (request.Version < Http.Parsing.HttpVersion.Http11) _own[ResponseTrailersSlot] = null;
-        if (request.Tls is null) _own[TlsConnectionSlot] = _own[TlsHandshakeSlot] = null;
+        _own[TlsConnectionSlot] = _own[TlsHandshakeSlot] = request.Tls is { } session ? TlsFor(session) : null;
         // As on Kestrel: a stream id over HTTP/2, upgrades over HTTP/1.1 only.
         if (request.StreamId == 0) _own[StreamIdSlot] = null;
         else _own[UpgradeSlot] = null;

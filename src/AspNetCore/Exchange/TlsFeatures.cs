@@ -7,18 +7,25 @@ namespace AkkaGunicorn.AspNetCore.Exchange;
 
 /// <summary>
 /// TLS, on a TLS connection only (as on Kestrel): the client certificate (<c>HttpContext.Connection.ClientCertificate</c>)
-/// and what the handshake settled. <c>Request.IsHttps</c> follows from the scheme.
+/// and what the handshake settled. <c>Request.IsHttps</c> follows from the scheme. An object of its own, made for TLS
+/// connections only: implemented by the connection's <see cref="ExchangeFeatures{TContext}"/>, these interfaces loaded
+/// System.Net.Security into every worker of an ASP.NET Core app, with TLS or without (0.6 MB).
 /// </summary>
-internal sealed partial class ExchangeFeatures<TContext> : ITlsConnectionFeature, ITlsHandshakeFeature
+internal sealed class TlsFeatures(Http.Server.TlsSession tls) : ITlsConnectionFeature, ITlsHandshakeFeature
 {
-    private Http.Server.TlsSession Tls => _request.Tls ?? throw new InvalidOperationException("Not a TLS connection.");
+    /// <summary>The connection's session.</summary>
+    public Http.Server.TlsSession Tls { get; } = tls;
 
     // ITlsConnectionFeature
-    public X509Certificate2? ClientCertificate { get => Tls.ClientCertificate; set => throw ReadOnly(); }
+    public X509Certificate2? ClientCertificate
+    {
+        get => Tls.ClientCertificate;
+        set => throw new NotSupportedException("The client certificate is the connection's; it cannot be set.");
+    }
 
     public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(Tls.ClientCertificate);
 
-    // ITlsHandshakeFeature (explicit: IHttpRequestFeature has a Protocol of its own)
+    // ITlsHandshakeFeature
     SslProtocols ITlsHandshakeFeature.Protocol => Tls.Protocol;
 
     System.Net.Security.TlsCipherSuite? ITlsHandshakeFeature.NegotiatedCipherSuite => Tls.CipherSuite;
