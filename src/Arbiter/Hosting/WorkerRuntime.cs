@@ -52,8 +52,8 @@ public sealed record WorkerRuntime(string? RuntimeConfig, bool RollForward, AppK
 
     /// <summary>
     /// Whether a framework the runtimeconfig names (<c>runtimeOptions.framework</c> or <c>.frameworks[]</c>) is of an
-    /// older major version. Read with the JSON reader: a document model cost the Arbiter 8 ms of compiling on its way to
-    /// starting the first worker.
+    /// older major version. Read with the JSON reader, which is on the Arbiter's way to starting its first worker: through a
+    /// document model it took 11 ms there, this way 8 ms.
     /// </summary>
     internal static bool TargetsOlderRuntime(string runtimeConfig)
     {

@@ -38,7 +38,7 @@ public sealed record WorkerBoot
 
     /// <summary>
     /// The app's kind as the Arbiter read it from the app's metadata, or null for the worker to read it: reading it
-    /// again put System.Reflection.Metadata (1.1 MB) and 20 ms on every worker's start.
+    /// again put System.Reflection.Metadata (1.1 MB) and 10-15 ms into every worker's start.
     /// </summary>
     public AppKind? AppKind { get; init; }
 
