@@ -3,8 +3,10 @@
 # alone and with an actor system of a worker's configuration started in the same process and left idle, with
 # remoting (as every worker runs it) and without. Each variant started cold, timed from launch to the first 200
 # (curl every 20 ms), its resident memory read a second after that and again once idle (--settle seconds).
-# Medians of interleaved rounds; ratios against the app alone. These are floors for bench/startup.sh: a worker
-# serving the same app costs at least what "remote" adds, whatever the server around it does.
+# Medians of interleaved rounds; ratios against the app alone. The memory figures are floors for bench/startup.sh's:
+# a worker serving the same app holds at least what "remote" adds, whatever the server around it does. The first
+# answer is not: here the actor system starts before the app, one after the other, where a worker starts the two
+# side by side.
 # Options: --rounds N (5) --settle S (15). Needs curl.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
