@@ -44,6 +44,32 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Term_while_the_first_worker_boots_is_a_graceful_stop()
+    {
+        // The Arbiter starts its actor system once its first workers serve; a TERM that comes before must still stop the
+        // server gracefully, not end the Arbiter at once (.NET's default) and its workers with it.
+        var server = ServerProcess.Start(["--bind", "127.0.0.1:0", "--workers", "1", Paths.Hello], output);
+        await using var _ = server;
+        // The worker's own first line: it has started and does not serve yet. Stopped there, it keeps the Arbiter waiting.
+        var booting = await server.WaitForLineAsync(new Regex(@"\] \[(\d+)\] \[INFO\] Booting worker with pid: \1$"));
+        int worker = int.Parse(booting.Groups[1].Value);
+        Assert.True(Posix.Kill(worker, Posix.SIGSTOP));
+        try
+        {
+            server.Signal(Posix.SIGTERM);
+        }
+        finally
+        {
+            Posix.Kill(worker, Posix.SIGCONT);
+        }
+        Assert.Equal(0, await server.WaitForExitAsync());
+        await server.WaitForLineAsync(new Regex(@"Graceful stop: received TERM"));
+        // Drained, as every worker of a graceful stop is: not killed, and not left to find its Arbiter gone.
+        await server.WaitForLineAsync(new Regex($@"Worker exiting \(pid: {worker}\): exited with code 0"));
+        Assert.DoesNotContain(server.Lines, l => l.Contains("The Arbiter is gone", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Term_under_keep_alive_load_fails_no_request()
     {
         var server = await ServerProcess.StartServingAsync(Paths.Hello, workers: 2, output, "--graceful-timeout", "20");

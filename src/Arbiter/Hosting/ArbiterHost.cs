@@ -34,6 +34,8 @@ public static class ArbiterHost
         using var meter = new System.Diagnostics.Metrics.Meter(ServerMetrics.MeterName);
         int workers = settings.Workers;
         meter.CreateObservableGauge("akkagunicorn.workers", () => Volatile.Read(ref workers), "{worker}", "Worker processes wanted.");
+        // Before any worker starts: a signal from now on is the server's to handle, if only later (SignalBridge).
+        using var signals = new SignalBridge();
         var systemd = SystemdNotifier.FromEnvironment();
         using var board = LoadBoardFile.Create();
         var (lifelineRead, lifelineWrite) = Libc.Pipe();
@@ -111,7 +113,7 @@ public static class ArbiterHost
         ControlServer? control = null;
         // Before anything can ask for a stop: the phases must know what to do.
         ServerShutdown.Register(actorSystem, arbiterRef, stopped, () => control?.DisposeAsync() ?? ValueTask.CompletedTask);
-        using var signals = new SignalBridge(arbiterRef, requestStop);
+        signals.Connect(arbiterRef, requestStop);
         control = controlEndpoint is { } endpoint ? ControlServer.Start(endpoint.Path, controlRef, endpoint.Mode, endpoint.TakeOver) : null;
         await using var controlScope = control;
         FleetHost? fleetNode = null;

@@ -247,12 +247,14 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         Receive<GetSnapshot>(_ => Snapshot());
     }
 
-    private void Stopping(int exitCode)
+    private void Stopping(int exitCode, RetireWorker retire)
     {
         Receive<WorkerSpawned>(m =>
         {
             _pool.Spawned(m.Slot, m.Pid, DateTime.UtcNow);
-            Sender.Tell(new RetireWorker("shutting down", Graceful: false, TimeSpan.Zero));
+            // As gracefully as the others: a worker the launcher started before this actor did (the first ones) may
+            // be serving already.
+            Sender.Tell(retire);
         });
         Receive<Register>(OnRegister);
         Receive<WorkerBooted>(m => Context.System.EventStream.Publish(m));
@@ -486,15 +488,15 @@ public sealed class ArbiterActor : ReceiveActor, IWithTimers, IWithUnboundedStas
         var (graceful, reason, exitCode) = (stop.Graceful, stop.Reason, stop.ExitCode);
         Log.Information("{Kind}: {Reason}", graceful ? "Graceful stop" : "Quick stop", reason);
         _options.Notify("STOPPING=1");
-        Become(() => Stopping(exitCode));
+        var retire = new RetireWorker(reason, graceful, graceful ? _pool.Plan.GracefulTimeout : TimeSpan.Zero, SweepBacklog: true);
+        Become(() => Stopping(exitCode, retire));
         if (_supervisors.Count == 0) { Finish(exitCode); return; }
-        var timeout = graceful ? _pool.Plan.GracefulTimeout : TimeSpan.Zero;
-        foreach (var supervisor in _supervisors.Values) supervisor.Tell(new RetireWorker(reason, graceful, timeout, SweepBacklog: true));
+        foreach (var supervisor in _supervisors.Values) supervisor.Tell(retire);
         // The listening socket dies with the last descriptor: let that be the last worker's, right after its
         // final sweep of the queue, so that nothing waits in a queue that nobody will accept from.
         _options.CloseListeners();
         // A slot waiting out a back-off has no process to retire: stop such slots at the deadline.
-        Timers.StartSingleTimer("shutdown", new ShutdownDeadlinePassed(), timeout + TimeSpan.FromSeconds(3));
+        Timers.StartSingleTimer("shutdown", new ShutdownDeadlinePassed(), retire.Timeout + TimeSpan.FromSeconds(3));
     }
 
     private void Finish(int exitCode)
