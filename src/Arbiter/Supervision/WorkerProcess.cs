@@ -27,7 +27,10 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
     private IWorkerHandle? _process;
     private IActorRef? _worker;
     private readonly TimeSpan _timeout;
-    private bool _exited, _retiring, _timedOut;
+    private bool _exited, _timedOut;
+    // Set once told to retire; a worker that registers after that is drained the same way, in the time left.
+    private RetireWorker? _retirement;
+    private DateTime _retireDeadline;
     private DateTime _lastHeard;
     private long _served;
     private DateTime _started;
@@ -84,9 +87,12 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
             _worker = Sender;
             _worker.Tell(new Registered(_process!.Token));
             _lastHeard = DateTime.UtcNow;
-            if (_retiring)
+            if (_retirement is { } retirement)
             {
-                _worker.Tell(new Drain(_process.Token, "retiring", 0));
+                // It may have been serving since its app came up (and drained itself on the TERM it was sent): its
+                // open connections get what is left of the graceful time, not none.
+                long left = Math.Max(0, (long)(_retireDeadline - DateTime.UtcNow).TotalMilliseconds);
+                _worker.Tell(new Drain(_process.Token, retirement.Reason, left, retirement.SweepBacklog));
                 return;
             }
             _booted = DateTime.UtcNow;
@@ -102,7 +108,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
         });
         Receive<CheckLiveness>(_ =>
         {
-            if (_timedOut || _retiring || DateTime.UtcNow - _lastHeard <= _timeout) return;
+            if (_timedOut || _retirement is not null || DateTime.UtcNow - _lastHeard <= _timeout) return;
             // Gunicorn's order: ABRT lets a live runtime die noisily; KILL follows for one that cannot (stopped, wedged).
             _timedOut = true;
             Log.Fatal("WORKER TIMEOUT (pid:{Pid})", _process!.Pid);
@@ -156,7 +162,8 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
 
     private void Retire(RetireWorker m)
     {
-        _retiring = true;
+        _retirement = m;
+        _retireDeadline = DateTime.UtcNow + m.Timeout;
         if (!m.Graceful)
         {
             _process!.Kill();
@@ -174,7 +181,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
         _exited = true;
         int pid = _process!.Pid;
         var how = ExitDescription.Of(m.ExitCode);
-        if (_retiring)
+        if (_retirement is not null)
         {
             _arbiter.Tell(new WorkerExited(_slotRef.Number, pid, how, Expected: true, _served));
             Context.Stop(Self);

@@ -15,8 +15,8 @@ public sealed class SupervisionTests : TestKit
     private readonly FakeLauncher _launcher = new();
     private readonly TaskCompletionSource<int> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IActorRef StartArbiter(int workers, Func<WorkerPlan>? reload = null) =>
-        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(new WorkerPlan(workers, TimeSpan.FromSeconds(5)), _launcher, _exit)
+    private IActorRef StartArbiter(int workers, Func<WorkerPlan>? reload = null, TimeSpan? graceful = null) =>
+        Sys.ActorOf(ArbiterActor.Props(new ArbiterOptions(new WorkerPlan(workers, graceful ?? TimeSpan.FromSeconds(5)), _launcher, _exit)
         {
             MinBackoff = TimeSpan.FromMilliseconds(10),
             MaxBackoff = TimeSpan.FromMilliseconds(50),
@@ -234,6 +234,26 @@ public sealed class SupervisionTests : TestKit
         Assert.Equal(0, await _exit.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task A_worker_that_registers_after_a_graceful_stop_began_gets_the_stops_drain_and_time()
+    {
+        // Workers serve before they register: one the stop reached first (by TERM) may have connections open.
+        var arbiter = StartArbiter(1, graceful: TimeSpan.FromSeconds(60));
+        var worker = await _launcher.NextAsync();
+        worker.SignalsIgnored = true;
+        arbiter.Tell(new Shutdown(Graceful: true, "test"));
+        await AwaitConditionAsync(() => Task.FromResult(worker.Signals.Contains(15)));
+        arbiter.Tell(new Register(worker.Token, worker.Pid, 1), TestActor);
+        ExpectMsg<Registered>();
+        var drain = ExpectMsg<Drain>();
+        Assert.Equal("test", drain.Reason);
+        Assert.True(drain.SweepBacklog);
+        Assert.InRange(drain.TimeoutMs, 1, 60_000);
+        Assert.False(worker.Killed);
+        worker.Exit(0);
+        Assert.Equal(0, await _exit.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private sealed class FakeLauncher : IWorkerLauncher
     {
         private readonly Channel<FakeHandle> _launched = Channel.CreateUnbounded<FakeHandle>();
@@ -283,7 +303,18 @@ public sealed class SupervisionTests : TestKit
 
         public void Exit(int code) => _exited.TrySetResult(code);
 
-        public void Signal(int signal) => Exit(128 + signal);
+        /// <summary>Signals are recorded and, unless this is set, end the process as their default action would.</summary>
+        public bool SignalsIgnored { get; set; }
+
+        public IReadOnlyCollection<int> Signals => _signals;
+
+        private readonly System.Collections.Concurrent.ConcurrentBag<int> _signals = [];
+
+        public void Signal(int signal)
+        {
+            _signals.Add(signal);
+            if (!SignalsIgnored) Exit(128 + signal);
+        }
 
         public void Kill()
         {
