@@ -91,8 +91,7 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
             {
                 // It may have been serving since its app came up (and drained itself on the TERM it was sent): its
                 // open connections get what is left of the graceful time, not none.
-                long left = Math.Max(0, (long)(_retireDeadline - DateTime.UtcNow).TotalMilliseconds);
-                _worker.Tell(new Drain(_process.Token, retirement.Reason, left, retirement.SweepBacklog));
+                _worker.Tell(DrainFor(retirement, _retireDeadline - DateTime.UtcNow));
                 return;
             }
             _booted = DateTime.UtcNow;
@@ -172,9 +171,13 @@ public sealed class WorkerProcess : ReceiveActor, IWithTimers, IWithUnboundedSta
         // A worker serves from the moment its app is up, before it has registered: one not registered yet is told by
         // TERM, which drains it as a Drain would (and if it registers meanwhile, it gets the Drain too).
         if (_worker is null) _process!.Signal(SIGTERM);
-        else _worker.Tell(new Drain(_process!.Token, m.Reason, (long)m.Timeout.TotalMilliseconds, m.SweepBacklog));
+        else _worker.Tell(DrainFor(m, m.Timeout));
         Timers.StartSingleTimer(RetireTimer, new RetireDeadlinePassed(), m.Timeout + TimeSpan.FromSeconds(2));
     }
+
+    /// <summary>The worker's drain for <paramref name="retirement"/>, with <paramref name="time"/> to finish in.</summary>
+    private Drain DrainFor(RetireWorker retirement, TimeSpan time) =>
+        new(_process!.Token, retirement.Reason, Math.Max(0, (long)time.TotalMilliseconds), retirement.SweepBacklog);
 
     private void OnProcessExited(ProcessExited m)
     {
